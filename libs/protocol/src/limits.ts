@@ -1,0 +1,37 @@
+/** Facts of the wire format that no configuration can change. */
+
+/** Length of the common header: client type, device id, operation. */
+export const HEADER_BYTES = 3;
+
+/** Length of a data packet's header: the common header, the index byte and the 4-byte length. */
+export const DATA_HEADER_BYTES = 8;
+
+/** Length of an upload request without the optional image size. */
+export const UPLOAD_REQUEST_BASE_BYTES = 8;
+
+/** The optional trailing image size of an upload request is 0 to 8 bytes wide. */
+export const MAX_IMAGE_SIZE_FIELD_BYTES = 8;
+
+/** The packet count and the packet index each travel in one byte. */
+export const MAX_PACKET_COUNT = 255;
+
+/**
+ * Deployed firmware copies a whole reply into a 32-byte buffer: no server → device frame may be
+ * longer.
+ */
+export const MAX_REPLY_BYTES = 32;
+
+/** Header bytes of the missing-packets reply before the indices: type, id, op, count. */
+export const MISSING_REPLY_HEADER_BYTES = 4;
+
+/** Most indices one missing-packets reply can list within {@link MAX_REPLY_BYTES}. */
+export const MAX_MISSING_PER_REPLY = MAX_REPLY_BYTES - MISSING_REPLY_HEADER_BYTES;
+
+/** Header bytes of the op-4 analysis result before its label. */
+export const ANALYSIS_RESULT_HEADER_BYTES = 8;
+
+/** Longest label an op-4 frame can carry within {@link MAX_REPLY_BYTES}. */
+export const MAX_LABEL_BYTES = MAX_REPLY_BYTES - ANALYSIS_RESULT_HEADER_BYTES;
+
+/** Largest payload of a UDP datagram over IPv4. */
+export const MAX_UDP_PAYLOAD_BYTES = 65_507;
