@@ -30,6 +30,7 @@ export enum CameraOp {
 
 /** Byte 2 of a client type 0 frame. */
 export enum SpecialOp {
+  /** `[0, id, 0]` asks whether the server is alive; the reply carries its protocol version. */
   Ping = 0,
 }
 
@@ -38,6 +39,7 @@ export enum SpecialOp {
  * 0 accepts / acknowledges; anything else refuses / NACKs with this reason.
  */
 export enum ReplyStatus {
+  /** Upload accepted / packet acknowledged: the only status deployed firmware acts on. */
   Ok = 0,
   /** Too many transfers in progress, reassembly memory exhausted, or the server is shutting down. */
   Busy = 1,
@@ -57,6 +59,7 @@ export enum ReplyStatus {
 
 /** Status byte of the op-4 analysis result. */
 export enum AnalysisStatus {
+  /** The model ran: verdict, class, confidence and label are meaningful. */
   Analysed = 0,
   /** The stored image could not be decoded as a picture. */
   Undecodable = 1,
@@ -66,7 +69,9 @@ export enum AnalysisStatus {
 
 /** Verdict byte of the op-4 analysis result. */
 export enum Verdict {
+  /** The cable looks sound. */
   Pass = 0,
+  /** The cable shows a defect. */
   Defect = 1,
   /** The best score is under the configured confidence threshold. */
   Uncertain = 2,

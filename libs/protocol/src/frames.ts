@@ -107,12 +107,9 @@ export interface AnalysisResult {
 
 /** Why a datagram was not decoded. Used as a metric label: keep them short and stable. */
 export type RejectionReason =
-  | 'too-short'
-  | 'too-long'
-  | 'unknown-client-type'
-  | 'unknown-op'
-  | 'field-out-of-range';
+  'too-short' | 'too-long' | 'unknown-client-type' | 'unknown-op' | 'field-out-of-range';
 
+/** A datagram that is not a frame of this protocol, and why. Never thrown: returned. */
 export interface Rejection {
   readonly ok: false;
   readonly reason: RejectionReason;
@@ -120,4 +117,5 @@ export interface Rejection {
   readonly detail: string;
 }
 
+/** What a decoder returns: the typed frame, or the reason the datagram is not one. */
 export type Decoded<TFrame> = { readonly ok: true; readonly frame: TFrame } | Rejection;
