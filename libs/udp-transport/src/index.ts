@@ -1,0 +1,12 @@
+export type { DatagramDecoder, DecodedDatagram, DecodeResult, RejectedDatagram } from './datagram-decoder.js';
+export * from './errors/index.js';
+export { UdpContext, type UdpContextArgs } from './udp-context.js';
+export { UdpDropReason, UdpStatus, type UdpEvents } from './udp-events.js';
+export { UdpServer } from './udp-server.js';
+export {
+  UDP_SERVER_DEFAULTS,
+  resolveUdpServerOptions,
+  type ResolvedUdpServerOptions,
+  type UdpServerOptions,
+} from './udp-server-options.js';
+export { UDP_TRANSPORT } from './udp-transport.id.js';
