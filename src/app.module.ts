@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AppConfigModule, type Environment } from './config/index.js';
+import { HealthModule } from './health/health.module.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { PingController } from './ping/ping.controller.js';
+import { TransfersModule } from './transfers/transfers.module.js';
+import { UdpGatewayModule } from './udp/udp-gateway.module.js';
+
+/** The gateway: UDP transfers and storage, and over HTTP health and metrics. */
+@Module({})
+export class AppModule {
+  static register(env: Environment): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.register(env),
+        UdpGatewayModule,
+        TransfersModule,
+        LifecycleModule,
+        HealthModule,
+        MetricsModule,
+      ],
+      controllers: [PingController],
+    };
+  }
+}

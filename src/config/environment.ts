@@ -1,0 +1,255 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsIP, IsString, Max, Min, MinLength } from 'class-validator';
+import { DATA_HEADER_BYTES, MAX_MISSING_PER_REPLY, MAX_PACKET_COUNT, MAX_UDP_PAYLOAD_BYTES } from '#protocol';
+import { Setting } from './setting.decorator.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Reads "true"/"false" (and 1/0, yes/no); anything else stays a string and fails validation. */
+function parseBoolean({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(normalised)) return true;
+  if (['false', '0', 'no'].includes(normalised)) return false;
+  return value;
+}
+
+/** Reads a whole number strictly: "12abc" and "" stay strings and fail validation. */
+function parseInteger({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  return /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+}
+
+/**
+ * Every setting of the gateway, read from environment variables, with its default.
+ * One property a variable; the README's configuration table is checked against this class.
+ */
+export class Environment {
+  @Setting({ accepts: 'an IPv4 or IPv6 address', description: 'Address the UDP socket binds to.' })
+  @IsIP()
+  UDP_HOST = '0.0.0.0';
+
+  @Setting({
+    accepts: 'an integer from 0 to 65535 (0: any free port)',
+    description: 'UDP port the cameras send to; the deployed firmware is built for 44444.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  UDP_PORT = 44444;
+
+  @Setting({
+    accepts: 'true or false',
+    description:
+      'Bind one UDP socket per local IPv4 address so each reply leaves from the address the camera sent to ' +
+      '(needed on multi-homed hosts: the Ethernet firmware ignores replies from any other address).',
+  })
+  @Transform(parseBoolean)
+  @IsBoolean()
+  UDP_BIND_EACH_ADDRESS = false;
+
+  @Setting({
+    accepts: 'an IPv4 or IPv6 address',
+    description: 'Address of the HTTP server (health, metrics).',
+  })
+  @IsIP()
+  HTTP_HOST = '0.0.0.0';
+
+  @Setting({
+    accepts: 'an integer from 0 to 65535 (0: any free port)',
+    description: 'Port of the HTTP server.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  HTTP_PORT = 3000;
+
+  @Setting({
+    accepts: 'a directory path',
+    description: 'Where received images and their JSON sidecars are stored.',
+  })
+  @IsString()
+  @MinLength(1)
+  STORAGE_DIR = './data/images';
+
+  @Setting({
+    accepts: 'an integer from 1 to 16702245',
+    description:
+      'Largest image accepted (N × (P-8), or S when sent). The default takes every image the deployed firmware can send ' +
+      '(255 × 1452 = 370260 bytes).',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PACKET_COUNT * (MAX_UDP_PAYLOAD_BYTES - DATA_HEADER_BYTES))
+  MAX_IMAGE_BYTES = 512 * 1024;
+
+  @Setting({
+    accepts: 'an integer from 9 to 65507',
+    description: 'Smallest packet size P (data header included) an upload request may announce.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(DATA_HEADER_BYTES + 1)
+  @Max(MAX_UDP_PAYLOAD_BYTES)
+  MIN_PACKET_BYTES = 16;
+
+  @Setting({
+    accepts: 'an integer from 9 to 65507',
+    description:
+      'Largest packet size P (data header included) an upload request may announce; 1472 fills an Ethernet frame.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(DATA_HEADER_BYTES + 1)
+  @Max(MAX_UDP_PAYLOAD_BYTES)
+  MAX_PACKET_BYTES = 1472;
+
+  @Setting({
+    accepts: 'an integer from 1 to 100000',
+    description: 'Transfers in progress at once, all devices.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_TRANSFERS = 1024;
+
+  @Setting({
+    accepts: 'an integer from 0 to 100000 (0: no limit)',
+    description:
+      'Transfers in progress at once from one IP address. Off by default: behind NAT many cameras share an address.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  MAX_TRANSFERS_PER_IP = 0;
+
+  @Setting({
+    accepts: 'an integer from 65536 to 17179869184',
+    description:
+      'Image bytes held in memory for reassembly, all transfers together; past it new data is refused (busy).',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(64 * 1024)
+  @Max(16 * 1024 ** 3)
+  MAX_REASSEMBLY_BYTES = 256 * 1024 ** 2;
+
+  @Setting({
+    accepts: 'an integer from 100 to 3600000',
+    description: 'An accepted transfer that has received no data expires after this many milliseconds.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  ACCEPTED_TIMEOUT_MS = 15_000;
+
+  @Setting({
+    accepts: 'an integer from 100 to 3600000',
+    description:
+      'A transfer in progress that receives nothing for this many milliseconds expires. Generation A resends every 6 s.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  RECEIVING_TIMEOUT_MS = 60_000;
+
+  @Setting({
+    accepts: 'an integer from 0 to 3600000',
+    description:
+      'How long a completed transfer is remembered (without its payload) to answer late duplicates the same way.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  COMPLETED_RECORD_TTL_MS = 120_000;
+
+  @Setting({
+    accepts: 'an integer from 1 to 28',
+    description:
+      'Most missing indices listed in one reply to an end of transfer (the firmware reads 32 bytes).',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MISSING_PER_REPLY)
+  MISSING_PER_REPLY = MAX_MISSING_PER_REPLY;
+
+  @Setting({
+    accepts: 'an integer from 1 to 1000',
+    description:
+      'How long the first data packet of a device not seen before waits for a next datagram to tell burst firmware ' +
+      '(generation B: no per-packet ACK) from stop-and-wait firmware (generation A: ACK each packet).',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  FLOW_PROBE_MS = 40;
+
+  @Setting({
+    accepts: 'an integer from 0 to 60000',
+    description:
+      'An upload request identical to the transfer in progress, arriving within this many milliseconds of its ' +
+      'acceptance, is a network duplicate (answered again); later, it means the device restarted.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  DUPLICATE_REQUEST_WINDOW_MS = 2_000;
+
+  @Setting({
+    accepts: 'an integer from 1 to 100000',
+    description:
+      'Refusals and NACKs sent to one IP address per second (bursts of twice as many); the rest are dropped.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  REFUSALS_PER_SECOND = 50;
+
+  @Setting({
+    accepts: 'json, pretty or auto',
+    description:
+      'Log format: one JSON object a line, or readable lines. auto: json when NODE_ENV=production.',
+  })
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormat = 'auto';
+
+  @Setting({
+    accepts: 'an integer from 0 to 3600000',
+    description:
+      'On SIGTERM, how long transfers in progress may take to finish before the gateway closes anyway.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  SHUTDOWN_GRACE_MS = 10_000;
+
+  @Setting({
+    accepts: 'an integer from 0 upwards',
+    description: 'Readiness fails when the storage file system has less free space than this many bytes.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  MIN_FREE_DISK_BYTES = 100 * 1024 ** 2;
+
+  @Setting({ accepts: LOG_LEVELS.join(', '), description: 'Most verbose log level written.' })
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+}

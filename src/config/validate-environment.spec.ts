@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigurationError } from './configuration-error.js';
+import { validateEnvironment } from './validate-environment.js';
+
+describe('validateEnvironment', () => {
+  it('fills every default when nothing is set', () => {
+    const env = validateEnvironment({});
+    assert.equal(env.UDP_HOST, '0.0.0.0');
+    assert.equal(env.UDP_PORT, 44444);
+    assert.equal(env.HTTP_HOST, '0.0.0.0');
+    assert.equal(env.HTTP_PORT, 3000);
+    assert.equal(env.STORAGE_DIR, './data/images');
+    assert.equal(env.LOG_LEVEL, 'info');
+    assert.equal(env.UDP_BIND_EACH_ADDRESS, false);
+  });
+
+  it('converts numbers and booleans given as strings', () => {
+    const env = validateEnvironment({ UDP_PORT: '5000', UDP_BIND_EACH_ADDRESS: 'true', HTTP_PORT: '0' });
+    assert.equal(env.UDP_PORT, 5000);
+    assert.equal(env.HTTP_PORT, 0);
+    assert.equal(env.UDP_BIND_EACH_ADDRESS, true);
+  });
+
+  it('ignores variables that are not settings', () => {
+    const env = validateEnvironment({ PATH: '/usr/bin', HOME: '/root' });
+    assert.equal(Object.hasOwn(env, 'PATH'), false);
+  });
+
+  it('names every offending variable and what it accepts, in one error', () => {
+    assert.throws(
+      () =>
+        validateEnvironment({
+          UDP_PORT: 'not-a-port',
+          HTTP_PORT: '70000',
+          UDP_HOST: 'nowhere',
+          LOG_LEVEL: 'loud',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigurationError);
+        assert.deepEqual(error.invalid.map((s) => s.name).sort(), [
+          'HTTP_PORT',
+          'LOG_LEVEL',
+          'UDP_HOST',
+          'UDP_PORT',
+        ]);
+        assert.match(error.message, /UDP_PORT="not-a-port": expected an integer from 0 to 65535/);
+        assert.match(error.message, /LOG_LEVEL="loud": expected fatal, error, warn, info, debug, verbose/);
+        return true;
+      },
+    );
+  });
+
+  it('refuses numbers with trailing garbage and booleans it cannot read', () => {
+    assert.throws(() => validateEnvironment({ UDP_PORT: '44444x' }), /UDP_PORT/);
+    assert.throws(() => validateEnvironment({ UDP_BIND_EACH_ADDRESS: 'maybe' }), /UDP_BIND_EACH_ADDRESS/);
+  });
+});

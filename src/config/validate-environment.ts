@@ -1,0 +1,27 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ConfigurationError } from './configuration-error.js';
+import { Environment } from './environment.js';
+import { describeSetting } from './setting.decorator.js';
+
+/**
+ * Builds the validated `Environment` from raw variables (usually `process.env`): defaults for
+ * what is unset, and a `ConfigurationError` naming every invalid variable at once.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const known = Object.keys(new Environment());
+  const given = Object.fromEntries(known.filter((name) => raw[name] !== undefined).map((n) => [n, raw[n]]));
+  const environment = plainToInstance(Environment, given, { exposeDefaultValues: true });
+  const errors = validateSync(environment, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new ConfigurationError(
+      errors.map((error) => ({
+        name: error.property,
+        value: given[error.property],
+        accepts:
+          describeSetting(error.property)?.accepts ?? Object.values(error.constraints ?? {}).join('; '),
+      })),
+    );
+  }
+  return environment;
+}

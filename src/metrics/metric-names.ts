@@ -1,0 +1,20 @@
+/** Every metric name of the gateway, in one place: dashboards and alerts depend on them. */
+export const METRIC = {
+  datagramsReceived: 'cable_inspector_udp_datagrams_received_total',
+  datagramsRejected: 'cable_inspector_udp_datagrams_rejected_total',
+  repliesSent: 'cable_inspector_udp_replies_sent_total',
+  transfers: 'cable_inspector_transfers_total',
+  transfersActive: 'cable_inspector_transfers_active',
+  transferDuration: 'cable_inspector_transfer_duration_seconds',
+  imageBytes: 'cable_inspector_image_bytes',
+  retransmissions: 'cable_inspector_retransmissions_total',
+  storageWrite: 'cable_inspector_storage_write_seconds',
+  classifications: 'cable_inspector_classifications_total',
+  classificationDuration: 'cable_inspector_classification_seconds',
+  classifierQueueDepth: 'cable_inspector_classifier_queue_depth',
+  resultsConfirmed: 'cable_inspector_results_confirmed_total',
+  buildInfo: 'cable_inspector_build_info',
+} as const;
+
+/** Values of the `outcome` label of the transfers counter. */
+export type TransferOutcome = 'completed' | 'refused' | 'expired' | 'aborted' | 'failed';

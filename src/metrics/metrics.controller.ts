@@ -1,0 +1,15 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { MetricsService } from './metrics.service.js';
+
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get()
+  @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
+  @Header('Cache-Control', 'no-store')
+  scrape(): Promise<string> {
+    return this.metrics.render();
+  }
+}

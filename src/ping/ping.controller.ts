@@ -1,0 +1,16 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { encodeServerFrame, PingFlags, pingReply, type PingRequest } from '#protocol';
+import { TransfersService } from '../transfers/transfers.service.js';
+
+/** Client type 0, op 0: lets operators, load balancers and devices check the UDP side is alive. */
+@Controller()
+export class PingController {
+  constructor(private readonly transfers: TransfersService) {}
+
+  @MessagePattern('ping')
+  ping(@Payload() request: PingRequest): Buffer {
+    const flags = this.transfers.acceptingUploads ? PingFlags.AcceptingUploads : 0;
+    return encodeServerFrame(pingReply(request, flags));
+  }
+}

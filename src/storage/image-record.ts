@@ -1,0 +1,44 @@
+import type { FlowMode } from '../transfers/transfer.js';
+
+/** The JSON sidecar stored beside every image. */
+export interface ImageRecord {
+  readonly imageId: string;
+  readonly file: string;
+  readonly clientType: number;
+  readonly deviceId: number;
+  readonly source: { readonly address: string; readonly port: number };
+  /** How the device sent it: `stop-and-wait` (firmware generation A) or `burst` (generation B). */
+  readonly flowMode: FlowMode;
+  readonly size: number;
+  readonly sha256: string;
+  readonly packets: number;
+  readonly packetSize: number;
+  readonly announcedSize: number | null;
+  readonly duplicates: number;
+  readonly conflicts: number;
+  readonly duplicateRequests: number;
+  readonly endOfTransferRounds: number;
+  readonly timings: {
+    readonly acceptedAt: string;
+    readonly firstPacketAt: string | null;
+    readonly completedAt: string;
+    readonly storedAt: string;
+    readonly transferMs: number;
+  };
+  /** Added by the classifier once the image is analysed. */
+  readonly analysis?: unknown;
+}
+
+/** What the transfer layer knows of an image when it hands it over for storing. */
+export type ImageArrival = Omit<ImageRecord, 'imageId' | 'file' | 'size' | 'sha256' | 'timings'> & {
+  readonly acceptedAt: number;
+  readonly firstPacketAt: number | undefined;
+  readonly completedAt: number;
+};
+
+export interface StoredImage {
+  readonly imageId: string;
+  readonly imagePath: string;
+  readonly sidecarPath: string;
+  readonly record: ImageRecord;
+}

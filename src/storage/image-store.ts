@@ -1,0 +1,154 @@
+import { randomBytes, webcrypto } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { Clock } from '../common/clock.js';
+import { ensureDirectory, syncDirectory, TEMPORARY_SUFFIX, writeFileAtomically } from './durable-file.js';
+import type { ImageArrival, ImageRecord, StoredImage } from './image-record.js';
+
+/** How often `recheck` may touch the disk. */
+const RECHECK_INTERVAL_MS = 1000;
+
+/** Keeps only characters that are safe in a file name on every platform. */
+function safeName(text: string): string {
+  return text.replace(/[^0-9A-Za-z.]/g, '-');
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Durable storage of received images: `<root>/<yyyy-mm-dd>/<device>/<hhmmssmmm>-<id>.jpg` and a
+ * JSON sidecar beside it. `save` resolves only once both files and their directory entries are on
+ * disk (fsync), so a caller that acknowledges after it never acknowledges a lost image. Every
+ * operation is asynchronous file I/O: the event loop never waits on the disk.
+ */
+export class ImageStore {
+  readonly root: string;
+  private lastFailure: Error | undefined;
+  private lastRecheckAt = -Infinity;
+
+  constructor(
+    root: string,
+    private readonly clock: Clock,
+  ) {
+    this.root = resolve(root);
+  }
+
+  /** The error of the last write when it failed; undefined once a write succeeds again. */
+  get failure(): Error | undefined {
+    return this.lastFailure;
+  }
+
+  async save(image: Buffer, arrival: ImageArrival): Promise<StoredImage> {
+    try {
+      const stored = await this.write(image, arrival);
+      this.lastFailure = undefined;
+      return stored;
+    } catch (error) {
+      this.lastFailure = error instanceof Error ? error : new Error(String(error));
+      throw this.lastFailure;
+    }
+  }
+
+  /**
+   * After a failed write, checks (at most once a second) whether the disk takes writes again, so
+   * that refusing uploads for a storage failure ends when the disk is back.
+   */
+  async recheck(): Promise<void> {
+    const now = this.clock.now();
+    if (!this.lastFailure || now - this.lastRecheckAt < RECHECK_INTERVAL_MS) return;
+    this.lastRecheckAt = now;
+    try {
+      const probe = join(this.root, `.write-check${TEMPORARY_SUFFIX}`);
+      await ensureDirectory(this.root, this.root);
+      await writeFileAtomically(probe, 'ok');
+      await rm(probe, { force: true });
+      this.lastFailure = undefined;
+    } catch {
+      // Still failing: the next upload request checks again.
+    }
+  }
+
+  /** Merges `patch` into an image's sidecar, atomically and durably. */
+  async updateRecord(
+    stored: Pick<StoredImage, 'sidecarPath'>,
+    patch: Partial<ImageRecord>,
+  ): Promise<ImageRecord> {
+    const current = JSON.parse(await readFile(stored.sidecarPath, 'utf8')) as ImageRecord;
+    const updated = { ...current, ...patch };
+    await writeFileAtomically(stored.sidecarPath, JSON.stringify(updated, null, 2) + '\n');
+    await syncDirectory(join(stored.sidecarPath, '..'));
+    return updated;
+  }
+
+  /** Creates the root and removes temporary files left by a crash. Returns how many were removed. */
+  async prepare(): Promise<number> {
+    await ensureDirectory(this.root, this.root);
+    let removed = 0;
+    for await (const path of this.walk(this.root)) {
+      if (path.endsWith(TEMPORARY_SUFFIX)) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Every sidecar under the root, oldest day first. */
+  async *sidecars(): AsyncGenerator<string> {
+    for await (const path of this.walk(this.root)) {
+      if (path.endsWith('.json')) yield path;
+    }
+  }
+
+  private async write(image: Buffer, arrival: ImageArrival): Promise<StoredImage> {
+    const storedAt = this.clock.now();
+    const stamp = iso(storedAt);
+    const day = stamp.slice(0, 10);
+    const time = stamp.slice(11, 23).replace(/[:.]/g, '');
+    const device = `${arrival.deviceId}_${safeName(arrival.source.address)}`;
+    const directory = join(this.root, day, device);
+    const stem = `${time}-${randomBytes(4).toString('hex')}`;
+    const imagePath = join(directory, `${stem}.jpg`);
+    const sidecarPath = join(directory, `${stem}.json`);
+    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', image)).toString('hex');
+
+    const { acceptedAt, firstPacketAt, completedAt, ...described } = arrival;
+    const record: ImageRecord = {
+      imageId: relative(this.root, join(directory, stem)),
+      file: `${stem}.jpg`,
+      ...described,
+      size: image.length,
+      sha256: digest,
+      timings: {
+        acceptedAt: iso(acceptedAt),
+        firstPacketAt: firstPacketAt === undefined ? null : iso(firstPacketAt),
+        completedAt: iso(completedAt),
+        storedAt: stamp,
+        transferMs: completedAt - (firstPacketAt ?? acceptedAt),
+      },
+    };
+
+    await ensureDirectory(this.root, directory);
+    await writeFileAtomically(imagePath, image);
+    await writeFileAtomically(sidecarPath, JSON.stringify(record, null, 2) + '\n');
+    await syncDirectory(directory);
+    return { imageId: record.imageId, imagePath, sidecarPath, record };
+  }
+
+  private async *walk(directory: string): AsyncGenerator<string> {
+    let entries;
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const path = join(directory, entry.name);
+      if (entry.isDirectory()) yield* this.walk(path);
+      else if (entry.isFile()) yield path;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Inject, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { Environment } from '../config/index.js';
+import { ImageStore } from './image-store.js';
+
+@Injectable()
+class StorageStartup implements OnModuleInit {
+  private readonly logger = new Logger('Storage');
+
+  constructor(@Inject(ImageStore) private readonly images: ImageStore) {}
+
+  async onModuleInit(): Promise<void> {
+    const removed = await this.images.prepare();
+    this.logger.log(`images stored under ${this.images.root}; ${removed} leftover temporary file(s) removed`);
+  }
+}
+
+@Module({
+  providers: [
+    {
+      provide: ImageStore,
+      inject: [Environment, CLOCK],
+      useFactory: (env: Environment, clock: Clock) => new ImageStore(env.STORAGE_DIR, clock),
+    },
+    StorageStartup,
+  ],
+  exports: [ImageStore],
+})
+export class StorageModule {}

@@ -1,0 +1,356 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  ClientType,
+  dataReply,
+  encodeServerFrame,
+  missingReport,
+  uploadReply,
+  ReplyStatus,
+  type DataPacket,
+  type EndOfTransfer,
+  type UploadRequest,
+} from '#protocol';
+import { CLOCK, type Clock } from '../common/clock.js';
+import type { ImageArrival } from '../storage/image-record.js';
+import { ImageStore } from '../storage/image-store.js';
+import { BoundedMap } from './bounded-map.js';
+import { FlowProbe } from './flow-probe.js';
+import { RefusalBudget } from './refusal-budget.js';
+import {
+  lengthIsValid,
+  parametersOf,
+  sameParameters,
+  Transfer,
+  type FlowMode,
+  type TransferParameters,
+} from './transfer.js';
+import { TransferEvents } from './transfer-events.js';
+import { transferKey, type RemoteEndpoint } from './transfer-key.js';
+import {
+  FLOW_MODE_MEMORY_SIZE,
+  REFUSAL_BUDGET_TRACKED_ADDRESSES,
+  TRANSFER_LIMITS,
+  type TransferLimits,
+} from './transfer-limits.js';
+import { TransferStore } from './transfer-store.js';
+import { checkUploadParameters } from './upload-rules.js';
+
+/** How often `drain` looks whether transfers are done. */
+const DRAIN_POLL_MS = 50;
+
+/** A reply to send back, now or once a write or a probe has settled; undefined: send nothing. */
+export type Reply = Buffer | undefined;
+
+/**
+ * The transfer protocol of client type 1 (ops 1-3): accepts uploads, reassembles packets, has
+ * complete images stored, and answers each device the way its firmware generation expects.
+ * Synchronous on the common path (an ACK is built and returned at once); only replies that must
+ * wait for the disk or for the flow probe are promises.
+ */
+@Injectable()
+export class TransfersService implements OnModuleInit, OnModuleDestroy {
+  private readonly store: TransferStore;
+  private readonly refusals: RefusalBudget;
+  private readonly knownFlowModes = new BoundedMap<string, FlowMode>(FLOW_MODE_MEMORY_SIZE);
+  private readonly probes = new WeakMap<Transfer, FlowProbe>();
+  private draining = false;
+
+  constructor(
+    @Inject(TRANSFER_LIMITS) private readonly limits: TransferLimits,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly images: ImageStore,
+    readonly events: TransferEvents,
+  ) {
+    this.store = new TransferStore(limits, clock, (transfer) => this.onExpired(transfer));
+    this.refusals = new RefusalBudget(limits.refusalsPerSecond, clock, REFUSAL_BUDGET_TRACKED_ADDRESSES);
+  }
+
+  onModuleInit(): void {
+    this.store.start();
+  }
+
+  onModuleDestroy(): void {
+    this.store.stop();
+  }
+
+  get activeTransfers(): number {
+    return this.store.activeCount;
+  }
+
+  get bufferedBytes(): number {
+    return this.store.bufferedBytes;
+  }
+
+  /** Whether new uploads are accepted now (not draining, room for one more). */
+  get acceptingUploads(): boolean {
+    return !this.draining && this.store.capacityRefusal('') === undefined;
+  }
+
+  /** From now on new uploads are refused (busy); transfers in progress go on. */
+  beginDrain(): void {
+    this.draining = true;
+  }
+
+  /**
+   * Resolves once no transfer is in progress, or when `graceMs` has passed. Writes already under
+   * way are always awaited: an image being stored is never cut off. Returns how many transfers
+   * were still unfinished (and are then dropped as aborted).
+   */
+  async drain(graceMs: number): Promise<number> {
+    const deadline = this.clock.now() + graceMs;
+    while (this.store.activeCount > 0 && this.clock.now() < deadline) {
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, DRAIN_POLL_MS));
+    }
+    const unfinished = [...this.store.activeTransfers()];
+    await Promise.all(unfinished.map((transfer) => transfer.storing));
+    let aborted = 0;
+    for (const transfer of unfinished) {
+      if (this.store.remove(transfer.key)) {
+        aborted++;
+        this.events.emit('aborted', transfer, 'shutdown');
+      }
+    }
+    return aborted;
+  }
+
+  handleUploadRequest(request: UploadRequest, remote: RemoteEndpoint): Reply {
+    const parameters = parametersOf(request);
+    const key = transferKey(ClientType.CableCamera, request.deviceId, remote);
+    const existing = this.store.get(key);
+    if (existing && this.isRepeatOf(existing, parameters)) {
+      existing.counters.duplicateRequests++;
+      this.events.emit('retransmission', 'duplicate-request');
+      return this.uploadReply(request, ReplyStatus.Ok);
+    }
+    if (this.draining) return this.refuse(request, ReplyStatus.Busy, remote);
+    const status = checkUploadParameters(parameters, this.limits);
+    if (status !== ReplyStatus.Ok) return this.refuse(request, status, remote);
+    if (existing) {
+      this.store.remove(key);
+      this.probes.get(existing)?.decide(existing.flowMode);
+      this.events.emit('aborted', existing, 'device-restarted');
+    }
+    if (this.store.capacityRefusal(remote.address) !== undefined)
+      return this.refuse(request, ReplyStatus.Busy, remote);
+    if (this.images.failure) {
+      void this.images.recheck();
+      return this.refuse(request, ReplyStatus.StorageFailure, remote);
+    }
+    const transfer = new Transfer(
+      key,
+      ClientType.CableCamera,
+      request.deviceId,
+      remote,
+      parameters,
+      this.clock.now(),
+      this.knownFlowModes.get(key),
+    );
+    this.store.add(transfer);
+    this.events.emit('accepted', transfer);
+    return this.uploadReply(request, ReplyStatus.Ok);
+  }
+
+  handleDataPacket(packet: DataPacket, remote: RemoteEndpoint): Reply | Promise<Reply> {
+    const key = transferKey(ClientType.CableCamera, packet.deviceId, remote);
+    const transfer = this.store.get(key);
+    if (!transfer) return this.answerLatePacket(packet, key, remote);
+    const { parameters } = transfer;
+    if (packet.index >= parameters.packetCount) return this.nack(transfer, packet, ReplyStatus.BadIndex);
+    const length = packet.payload.length;
+    if (packet.declaredLength !== length || !lengthIsValid(parameters, packet.index, length)) {
+      return this.nack(transfer, packet, ReplyStatus.BadLength);
+    }
+    this.learnFlowMode(transfer, packet.index);
+    if (!transfer.isComplete && !this.store.hasRoomFor(length))
+      return this.nack(transfer, packet, ReplyStatus.Busy);
+
+    const outcome = this.store.acceptPacket(transfer, packet.index, packet.payload);
+    if (outcome !== 'new') {
+      this.events.emit('retransmission', outcome === 'conflict' ? 'conflicting-packet' : 'duplicate-packet');
+    }
+    if (transfer.isComplete && transfer.state !== 'storing') this.beginStoring(transfer);
+
+    const ack = this.dataReply(packet, ReplyStatus.Ok);
+    // Once the image is whole, any ACK waits for the disk: acknowledged means stored.
+    const stored = transfer.storing;
+    if (transfer.flowMode === 'stop-and-wait' && !stored) return ack;
+    return this.replyOnceKnown(transfer, stored, (ok) =>
+      ok ? ack : this.nack(transfer, packet, ReplyStatus.StorageFailure),
+    );
+  }
+
+  handleEndOfTransfer(frame: EndOfTransfer, remote: RemoteEndpoint): Reply | Promise<Reply> {
+    const key = transferKey(ClientType.CableCamera, frame.deviceId, remote);
+    const transfer = this.store.get(key);
+    if (!transfer) {
+      if (!this.store.getCompleted(key)) return undefined;
+      this.events.emit('retransmission', 'late-duplicate');
+      return this.missingReport(frame, []);
+    }
+    transfer.lastActivityAt = this.clock.now();
+    transfer.counters.endOfTransferRounds++;
+    if (transfer.counters.endOfTransferRounds > 1)
+      this.events.emit('retransmission', 'end-of-transfer-round');
+    this.settleFlowMode(transfer, 'burst');
+    if (!transfer.isComplete) {
+      return this.missingReport(frame, transfer.missing(this.limits.missingPerReply));
+    }
+    if (transfer.state === 'unstored') this.beginStoring(transfer);
+    const lastIndex = transfer.parameters.packetCount - 1;
+    // A failed write reports the last packet missing: the device resends it, then asks again.
+    return transfer.storing!.then((ok) => this.missingReport(frame, ok ? [] : [lastIndex]));
+  }
+
+  private isRepeatOf(existing: Transfer, parameters: TransferParameters): boolean {
+    if (!sameParameters(existing.parameters, parameters)) return false;
+    if (existing.state === 'accepted') return true;
+    return this.clock.now() - existing.acceptedAt <= this.limits.duplicateRequestWindowMs;
+  }
+
+  /** Replies from a stored transfer's record: a lost final ACK brings the last packet again. */
+  private answerLatePacket(packet: DataPacket, key: string, remote: RemoteEndpoint): Reply {
+    const record = this.store.getCompleted(key);
+    const length = packet.payload.length;
+    if (
+      record &&
+      packet.index < record.parameters.packetCount &&
+      packet.declaredLength === length &&
+      lengthIsValid(record.parameters, packet.index, length)
+    ) {
+      this.events.emit('retransmission', 'late-duplicate');
+      return record.flowMode === 'burst' ? undefined : this.dataReply(packet, ReplyStatus.Ok);
+    }
+    if (!this.refusals.take(remote.address)) {
+      this.events.emit('suppressed', ReplyStatus.NoSuchTransfer);
+      return undefined;
+    }
+    this.events.emit('nacked', ReplyStatus.NoSuchTransfer);
+    return this.dataReply(packet, ReplyStatus.NoSuchTransfer);
+  }
+
+  private learnFlowMode(transfer: Transfer, index: number): void {
+    if (transfer.flowMode !== 'probing') return;
+    const probe = this.probes.get(transfer);
+    if (probe) {
+      if (index !== 0) this.settleFlowMode(transfer, 'burst');
+    } else if (index === 0) {
+      this.probes.set(
+        transfer,
+        new FlowProbe(this.clock, this.limits.flowProbeMs, (mode) => this.rememberFlowMode(transfer, mode)),
+      );
+    } else {
+      // A stop-and-wait device never sends packet i > 0 before packet i-1 was ACKed.
+      this.settleFlowMode(transfer, 'burst');
+    }
+  }
+
+  private settleFlowMode(transfer: Transfer, mode: FlowMode): void {
+    if (transfer.flowMode !== 'probing') return;
+    const probe = this.probes.get(transfer);
+    if (probe) probe.decide(mode);
+    else this.rememberFlowMode(transfer, mode);
+  }
+
+  private rememberFlowMode(transfer: Transfer, mode: FlowMode): void {
+    if (transfer.flowMode !== 'probing') return;
+    transfer.flowMode = mode;
+    this.probes.delete(transfer);
+    this.knownFlowModes.set(transfer.key, mode);
+  }
+
+  /** Waits for the flow mode to be known (and the write, when one is under way), then replies. */
+  private async replyOnceKnown(
+    transfer: Transfer,
+    stored: Promise<boolean> | undefined,
+    reply: (stored: boolean) => Reply,
+  ): Promise<Reply> {
+    const mode =
+      transfer.flowMode === 'probing' ? await this.probes.get(transfer)?.decided : transfer.flowMode;
+    const ok = stored ? await stored : true;
+    return mode === 'burst' ? undefined : reply(ok);
+  }
+
+  private beginStoring(transfer: Transfer): void {
+    const image = transfer.assemble(this.clock.now());
+    transfer.state = 'storing';
+    const writeStartedAt = performance.now();
+    transfer.storing = this.images.save(image, this.arrivalOf(transfer)).then(
+      (stored) => {
+        this.store.complete(transfer, stored.imageId);
+        this.events.emit('completed', transfer, stored, (performance.now() - writeStartedAt) / 1000);
+        return true;
+      },
+      (error: Error) => {
+        transfer.state = 'unstored';
+        transfer.storing = undefined;
+        this.events.emit('storageFailed', transfer, error);
+        return false;
+      },
+    );
+  }
+
+  private arrivalOf(transfer: Transfer): ImageArrival {
+    const { parameters, counters, remote } = transfer;
+    return {
+      clientType: transfer.clientType,
+      deviceId: transfer.deviceId,
+      source: { address: remote.address, port: remote.port },
+      flowMode: transfer.flowMode,
+      packets: parameters.packetCount,
+      packetSize: parameters.maxPacketSize,
+      announcedSize: parameters.imageSize ?? null,
+      ...counters,
+      acceptedAt: transfer.acceptedAt,
+      firstPacketAt: transfer.firstPacketAt,
+      completedAt: transfer.completedAt ?? this.clock.now(),
+    };
+  }
+
+  private onExpired(transfer: Transfer): void {
+    const missing = transfer.missing(2);
+    const lastIndex = transfer.parameters.packetCount - 1;
+    const firmwareExactMultiple = lastIndex > 0 && missing.length === 1 && missing[0] === lastIndex;
+    this.probes.get(transfer)?.decide(transfer.flowMode);
+    this.events.emit('expired', transfer, firmwareExactMultiple);
+    if (transfer.state === 'unstored' && transfer.image) {
+      // The device gave up, but the whole image is here: one last try to keep it.
+      const writeStartedAt = performance.now();
+      this.images.save(transfer.image, this.arrivalOf(transfer)).then(
+        (stored) =>
+          this.events.emit('completed', transfer, stored, (performance.now() - writeStartedAt) / 1000),
+        (error: Error) => this.events.emit('storageFailed', transfer, error),
+      );
+    }
+  }
+
+  private refuse(request: UploadRequest, status: ReplyStatus, remote: RemoteEndpoint): Reply {
+    this.events.emit('refused', status, remote.address);
+    if (!this.refusals.take(remote.address)) {
+      this.events.emit('suppressed', status);
+      return undefined;
+    }
+    return this.uploadReply(request, status);
+  }
+
+  private nack(transfer: Transfer, packet: DataPacket, status: ReplyStatus): Reply {
+    // Burst firmware reads no per-packet replies: a bad packet shows up as missing at end of transfer.
+    if (transfer.flowMode === 'burst' || !this.refusals.take(transfer.remote.address)) {
+      this.events.emit('suppressed', status);
+      return undefined;
+    }
+    this.events.emit('nacked', status);
+    return this.dataReply(packet, status);
+  }
+
+  private uploadReply(request: UploadRequest, status: ReplyStatus): Buffer {
+    return encodeServerFrame(uploadReply(request, status));
+  }
+
+  private dataReply(packet: DataPacket, status: ReplyStatus): Buffer {
+    return encodeServerFrame(dataReply(packet, status));
+  }
+
+  private missingReport(request: EndOfTransfer, missing: readonly number[]): Buffer {
+    return encodeServerFrame(missingReport(request, missing));
+  }
+}
