@@ -55,4 +55,11 @@ describe('validateEnvironment', () => {
     assert.throws(() => validateEnvironment({ UDP_PORT: '44444x' }), /UDP_PORT/);
     assert.throws(() => validateEnvironment({ UDP_BIND_EACH_ADDRESS: 'maybe' }), /UDP_BIND_EACH_ADDRESS/);
   });
+
+  it('refuses a packet size floor above the ceiling', () => {
+    assert.throws(
+      () => validateEnvironment({ MIN_PACKET_BYTES: '2000', MAX_PACKET_BYTES: '1500' }),
+      /MIN_PACKET_BYTES="2000": expected at most MAX_PACKET_BYTES \(1500\)/,
+    );
+  });
 });

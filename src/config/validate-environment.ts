@@ -13,15 +13,18 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const given = Object.fromEntries(known.filter((name) => raw[name] !== undefined).map((n) => [n, raw[n]]));
   const environment = plainToInstance(Environment, given, { exposeDefaultValues: true });
   const errors = validateSync(environment, { forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new ConfigurationError(
-      errors.map((error) => ({
-        name: error.property,
-        value: given[error.property],
-        accepts:
-          describeSetting(error.property)?.accepts ?? Object.values(error.constraints ?? {}).join('; '),
-      })),
-    );
+  const invalid = errors.map((error) => ({
+    name: error.property,
+    value: given[error.property],
+    accepts: describeSetting(error.property)?.accepts ?? Object.values(error.constraints ?? {}).join('; '),
+  }));
+  if (invalid.length === 0 && environment.MIN_PACKET_BYTES > environment.MAX_PACKET_BYTES) {
+    invalid.push({
+      name: 'MIN_PACKET_BYTES',
+      value: given.MIN_PACKET_BYTES ?? environment.MIN_PACKET_BYTES,
+      accepts: `at most MAX_PACKET_BYTES (${environment.MAX_PACKET_BYTES})`,
+    });
   }
+  if (invalid.length > 0) throw new ConfigurationError(invalid);
   return environment;
 }

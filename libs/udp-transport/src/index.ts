@@ -3,6 +3,7 @@ export * from './errors/index.js';
 export { UdpContext, type UdpContextArgs } from './udp-context.js';
 export { UdpDropReason, UdpStatus, type UdpEvents } from './udp-events.js';
 export { UdpServer } from './udp-server.js';
+export { isLoggableCount, Tally } from './tally.js';
 export {
   UDP_SERVER_DEFAULTS,
   resolveUdpServerOptions,

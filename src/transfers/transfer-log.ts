@@ -1,0 +1,65 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ReplyStatus } from '#protocol';
+import { isLoggableCount, Tally } from '#udp-transport';
+import type { Transfer } from './transfer.js';
+import { TransferEvents } from './transfer-events.js';
+
+function describe(transfer: Transfer) {
+  return {
+    deviceId: transfer.deviceId,
+    address: transfer.remote.address,
+    port: transfer.remote.port,
+    packets: transfer.parameters.packetCount,
+    received: transfer.receivedPackets,
+    flowMode: transfer.flowMode,
+  };
+}
+
+/**
+ * One log line per transfer outcome (stored, expired, aborted, failed) and per refusal, never
+ * one per packet. Refusals are logged at their 1st, 2nd, 4th, 8th… occurrence per reason, so a
+ * flood of bad requests cannot flood the logs (metrics still count each).
+ */
+@Injectable()
+export class TransferLog implements OnModuleInit {
+  private readonly logger = new Logger('Transfers');
+  private readonly refusals = new Tally<string>();
+
+  constructor(private readonly events: TransferEvents) {}
+
+  onModuleInit(): void {
+    this.events.on('completed', (transfer, stored, writeSeconds) =>
+      this.logger.log({
+        msg: 'image stored',
+        imageId: stored.imageId,
+        ...describe(transfer),
+        size: stored.record.size,
+        duplicates: transfer.counters.duplicates,
+        transferMs: stored.record.timings.transferMs,
+        writeMs: Math.round(writeSeconds * 1000),
+      }),
+    );
+    this.events.on('refused', (status, address) => {
+      const reason = ReplyStatus[status] ?? String(status);
+      const count = this.refusals.increment(reason);
+      if (isLoggableCount(count))
+        this.logger.log({ msg: 'upload refused', reason, address, timesSoFar: count });
+    });
+    this.events.on('expired', (transfer, firmwareExactMultiple) => {
+      if (firmwareExactMultiple) {
+        this.logger.warn({
+          msg: 'transfer expired: firmware exact-multiple bug (image size a multiple of P-8, last packet never sent)',
+          ...describe(transfer),
+        });
+      } else {
+        this.logger.log({ msg: 'transfer expired', state: transfer.state, ...describe(transfer) });
+      }
+    });
+    this.events.on('aborted', (transfer, reason) =>
+      this.logger.log({ msg: 'transfer aborted', reason, ...describe(transfer) }),
+    );
+    this.events.on('storageFailed', (transfer, error) =>
+      this.logger.error({ msg: 'image could not be stored', error: error.message, ...describe(transfer) }),
+    );
+  }
+}
