@@ -1,10 +1,13 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsIP, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsIP, IsNumber, IsString, Max, Min, MinLength } from 'class-validator';
 import { DATA_HEADER_BYTES, MAX_MISSING_PER_REPLY, MAX_PACKET_COUNT, MAX_UDP_PAYLOAD_BYTES } from '#protocol';
 import { Setting } from './setting.decorator.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const INFERENCE_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type InferenceBackendChoice = (typeof INFERENCE_BACKENDS)[number];
 
 const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -16,6 +19,12 @@ function parseBoolean({ value }: { value: unknown }): unknown {
   if (['true', '1', 'yes'].includes(normalised)) return true;
   if (['false', '0', 'no'].includes(normalised)) return false;
   return value;
+}
+
+/** Reads a decimal number strictly: "0.6" but not "0.6x" or "". */
+function parseNumber({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  return /^\s*-?(\d+\.?\d*|\.\d+)\s*$/.test(value) ? Number(value) : value;
 }
 
 /** Reads a whole number strictly: "12abc" and "" stay strings and fail validation. */
@@ -220,6 +229,123 @@ export class Environment {
   @Min(1)
   @Max(100_000)
   REFUSALS_PER_SECOND = 50;
+
+  @Setting({
+    accepts: 'true or false',
+    description:
+      'Keep every acknowledged packet of transfers in flight in a spool under STORAGE_DIR/.spool, so a restarted ' +
+      'gateway resumes them (survives a crash or redeploy, not a power cut).',
+  })
+  @Transform(parseBoolean)
+  @IsBoolean()
+  SPOOL_ENABLED = true;
+
+  @Setting({
+    accepts: 'true or false',
+    description:
+      'Classify every stored image. false: run without a model (every result says analysis unavailable).',
+  })
+  @Transform(parseBoolean)
+  @IsBoolean()
+  ANALYSIS_ENABLED = true;
+
+  @Setting({
+    accepts: 'a directory path',
+    description:
+      'TensorFlow.js model to load: model.json, its weight shards, and labels (metadata.json or labels.json).',
+  })
+  @IsString()
+  @MinLength(1)
+  MODEL_DIR = './models/default';
+
+  @Setting({
+    accepts: 'auto, tensorflow, wasm or cpu',
+    description:
+      'Inference backend. auto: tfjs-node when installed, else WebAssembly, else plain JavaScript.',
+  })
+  @IsIn(INFERENCE_BACKENDS)
+  INFERENCE_BACKEND: InferenceBackendChoice = 'auto';
+
+  @Setting({
+    accepts: 'an integer from 1 to 64',
+    description: 'Worker threads that decode and classify images.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  CLASSIFIER_WORKERS = 1;
+
+  @Setting({
+    accepts: 'an integer from 1 to 100000',
+    description:
+      'Images waiting for a worker, at most; past it images stay pending on disk and are picked up when the queue drains.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  CLASSIFIER_QUEUE_MAX = 256;
+
+  @Setting({
+    accepts: 'an integer from 1 to 64',
+    description: 'Most images a worker classifies in one batch.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  CLASSIFIER_BATCH_MAX = 8;
+
+  @Setting({
+    accepts: 'comma-separated labels',
+    description: 'Labels that mean the cable is good (verdict pass); every other label is a defect.',
+  })
+  @IsString()
+  @MinLength(1)
+  PASS_LABELS = 'good';
+
+  @Setting({
+    accepts: 'a number from 0 to 1',
+    description: 'A best score under this gives the verdict uncertain instead of pass or defect.',
+  })
+  @Transform(parseNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  CONFIDENCE_THRESHOLD = 0.6;
+
+  @Setting({
+    accepts: 'an integer from 10 to 600000',
+    description:
+      'First interval before an unconfirmed analysis result is sent again; it doubles at each try.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  RESULT_RETRY_MS = 500;
+
+  @Setting({
+    accepts: 'an integer from 1 to 100',
+    description: 'Times an analysis result is sent, at most, while the device does not confirm it.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  RESULT_MAX_ATTEMPTS = 5;
+
+  @Setting({
+    accepts: 'an integer from 0 to 3650',
+    description:
+      'At start-up, stored images of this many recent days that have no analysis yet are classified (0: none).',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  ANALYSIS_BACKLOG_DAYS = 7;
 
   @Setting({
     accepts: 'json, pretty or auto',

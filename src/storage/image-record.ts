@@ -31,6 +31,8 @@ export interface ImageRecord {
 
 /** What the transfer layer knows of an image when it hands it over for storing. */
 export type ImageArrival = Omit<ImageRecord, 'imageId' | 'file' | 'size' | 'sha256' | 'timings'> & {
+  /** Names the file: storing the same transfer again (after a crash) rewrites the same file. */
+  readonly transferId: string;
   readonly acceptedAt: number;
   readonly firstPacketAt: number | undefined;
   readonly completedAt: number;

@@ -1,4 +1,4 @@
-import { randomBytes, webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Clock } from '../common/clock.js';
@@ -105,16 +105,19 @@ export class ImageStore {
   private async write(image: Buffer, arrival: ImageArrival): Promise<StoredImage> {
     const storedAt = this.clock.now();
     const stamp = iso(storedAt);
-    const day = stamp.slice(0, 10);
-    const time = stamp.slice(11, 23).replace(/[:.]/g, '');
+    // Day and time of acceptance and the transfer id name the file, so a second write of the
+    // same transfer (a restart between the write and its record) lands on the same file.
+    const accepted = iso(arrival.acceptedAt);
+    const day = accepted.slice(0, 10);
+    const time = accepted.slice(11, 23).replace(/[:.]/g, '');
     const device = `${arrival.deviceId}_${safeName(arrival.source.address)}`;
     const directory = join(this.root, day, device);
-    const stem = `${time}-${randomBytes(4).toString('hex')}`;
+    const stem = `${time}-${arrival.transferId}`;
     const imagePath = join(directory, `${stem}.jpg`);
     const sidecarPath = join(directory, `${stem}.json`);
     const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', image)).toString('hex');
 
-    const { acceptedAt, firstPacketAt, completedAt, ...described } = arrival;
+    const { acceptedAt, firstPacketAt, completedAt, transferId: _transferId, ...described } = arrival;
     const record: ImageRecord = {
       imageId: relative(this.root, join(directory, stem)),
       file: `${stem}.jpg`,
@@ -147,7 +150,8 @@ export class ImageStore {
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       const path = join(directory, entry.name);
-      if (entry.isDirectory()) yield* this.walk(path);
+      // Dot-folders (the spool) are not images.
+      if (entry.isDirectory() && !entry.name.startsWith('.')) yield* this.walk(path);
       else if (entry.isFile()) yield path;
     }
   }

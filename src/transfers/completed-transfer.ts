@@ -6,6 +6,7 @@ import type { FlowMode, TransferParameters } from './transfer.js';
  */
 export interface CompletedTransfer {
   readonly key: string;
+  readonly transferId: string;
   readonly parameters: TransferParameters;
   readonly flowMode: FlowMode;
   readonly imageId: string;

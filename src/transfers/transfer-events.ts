@@ -28,6 +28,10 @@ export interface TransferEventMap {
   aborted: [transfer: Transfer, reason: AbortReason];
   storageFailed: [transfer: Transfer, error: Error];
   retransmission: [kind: RetransmissionKind];
+  /** A transfer left in flight by a previous process was resumed from the spool. */
+  restored: [transfer: Transfer];
+  /** A spool file could not be read and was moved aside. */
+  quarantined: [file: string, reason: string];
 }
 
 export class TransferEvents extends EventEmitter<TransferEventMap> {}

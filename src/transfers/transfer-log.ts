@@ -58,6 +58,12 @@ export class TransferLog implements OnModuleInit {
     this.events.on('aborted', (transfer, reason) =>
       this.logger.log({ msg: 'transfer aborted', reason, ...describe(transfer) }),
     );
+    this.events.on('restored', (transfer) =>
+      this.logger.log({ msg: 'transfer resumed from the spool', ...describe(transfer) }),
+    );
+    this.events.on('quarantined', (file, reason) =>
+      this.logger.warn({ msg: 'unreadable spool file moved to quarantine', file, reason }),
+    );
     this.events.on('storageFailed', (transfer, error) =>
       this.logger.error({ msg: 'image could not be stored', error: error.message, ...describe(transfer) }),
     );

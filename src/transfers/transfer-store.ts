@@ -23,6 +23,7 @@ export class TransferStore {
     private readonly limits: TransferLimits,
     private readonly clock: Clock,
     private readonly onExpired: ExpiryListener,
+    private readonly onForgotten: (record: CompletedTransfer) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -53,7 +54,7 @@ export class TransferStore {
   getCompleted(key: string): CompletedTransfer | undefined {
     const record = this.completed.get(key);
     if (record && record.forgetAt <= this.clock.now()) {
-      this.completed.delete(key);
+      this.forget(record);
       return undefined;
     }
     return record;
@@ -75,10 +76,22 @@ export class TransferStore {
 
   add(transfer: Transfer): void {
     this.remove(transfer.key);
-    this.completed.delete(transfer.key);
+    const previous = this.completed.get(transfer.key);
+    if (previous) this.forget(previous);
     this.active.set(transfer.key, transfer);
     const address = transfer.remote.address;
     this.activePerIp.set(address, (this.activePerIp.get(address) ?? 0) + 1);
+  }
+
+  forgetPacket(transfer: Transfer, index: number): void {
+    const before = transfer.bufferedBytes;
+    transfer.forget(index);
+    this.totalBufferedBytes += transfer.bufferedBytes - before;
+  }
+
+  /** Restores the record of a transfer stored before a restart. */
+  restoreCompleted(record: CompletedTransfer): void {
+    this.completed.set(record.key, record);
   }
 
   acceptPacket(transfer: Transfer, index: number, payload: Buffer): PacketOutcome {
@@ -104,6 +117,7 @@ export class TransferStore {
     else transfer.release();
     const record: CompletedTransfer = {
       key: transfer.key,
+      transferId: transfer.transferId,
       parameters: transfer.parameters,
       flowMode: transfer.flowMode,
       imageId,
@@ -111,7 +125,10 @@ export class TransferStore {
     };
     // A device that restarted while this image was being written has a newer transfer under the key.
     const superseded = current !== undefined && current !== transfer;
+    const previous = this.completed.get(transfer.key);
+    if (previous) this.forget(previous);
     if (this.limits.completedRecordTtlMs > 0 && !superseded) this.completed.set(transfer.key, record);
+    else this.onForgotten(record);
     return record;
   }
 
@@ -126,8 +143,8 @@ export class TransferStore {
         transfer.release();
       }
     }
-    for (const [key, record] of this.completed) {
-      if (record.forgetAt <= now) this.completed.delete(key);
+    for (const record of this.completed.values()) {
+      if (record.forgetAt <= now) this.forget(record);
     }
   }
 
@@ -141,6 +158,11 @@ export class TransferStore {
       case 'storing':
         return undefined;
     }
+  }
+
+  private forget(record: CompletedTransfer): void {
+    this.completed.delete(record.key);
+    this.onForgotten(record);
   }
 
   private detach(transfer: Transfer): void {

@@ -90,6 +90,8 @@ export class Transfer {
   private heldBytes = 0;
 
   constructor(
+    /** Unique id of this transfer; names its spool file and its stored image. */
+    readonly transferId: string,
     readonly key: string,
     readonly clientType: number,
     readonly deviceId: number,
@@ -147,6 +149,15 @@ export class Transfer {
       if (this.slices[index] === undefined) missing.push(index);
     }
     return missing;
+  }
+
+  /** Takes back a packet that could not be spooled: the device's resend will be new again. */
+  forget(index: number): void {
+    const slice = this.slices[index];
+    if (slice === undefined || this.image) return;
+    this.slices[index] = undefined;
+    this.received--;
+    this.heldBytes -= slice.length;
   }
 
   /** Joins the slices into the image (once every packet is in) and lets the slices go. */

@@ -11,7 +11,7 @@ export class TransfersController {
   constructor(private readonly transfers: TransfersService) {}
 
   @MessagePattern('upload-request')
-  upload(@Payload() request: UploadRequest, @Ctx() context: UdpContext): Reply {
+  upload(@Payload() request: UploadRequest, @Ctx() context: UdpContext): Reply | Promise<Reply> {
     return this.transfers.handleUploadRequest(request, remoteOf(context));
   }
 

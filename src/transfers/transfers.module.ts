@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import { Module } from '@nestjs/common';
+import { SPOOL_FOLDER, TRANSFER_SPOOL } from '../spool/spool-header.js';
+import { TransferSpool } from '../spool/transfer-spool.js';
 import { Environment } from '../config/index.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { TransferEvents } from './transfer-events.js';
@@ -12,6 +15,12 @@ import { TransfersService } from './transfers.service.js';
   controllers: [TransfersController],
   providers: [
     { provide: TRANSFER_LIMITS, inject: [Environment], useFactory: transferLimitsFrom },
+    {
+      provide: TRANSFER_SPOOL,
+      inject: [Environment],
+      useFactory: (env: Environment) =>
+        env.SPOOL_ENABLED ? new TransferSpool(join(env.STORAGE_DIR, SPOOL_FOLDER)) : null,
+    },
     TransferEvents,
     TransfersService,
     TransferLog,

@@ -14,6 +14,7 @@ import {
 import { FakeClock } from '../common/fake-clock.js';
 import { ImageStore } from '../storage/image-store.js';
 import type { StoredImage } from '../storage/image-record.js';
+import { TransferSpool } from '../spool/transfer-spool.js';
 import { TransferEvents } from './transfer-events.js';
 import { SWEEP_INTERVAL_MS, type TransferLimits } from './transfer-limits.js';
 import { TransfersService } from './transfers.service.js';
@@ -60,8 +61,9 @@ function packet(image: Buffer, index: number, overrides: Partial<DataPacket> = {
   return { kind: 'data', deviceId: 99, index, declaredLength: payload.length, payload, ...overrides };
 }
 
-function decoded(reply: Buffer | undefined): ServerFrame {
-  assert.ok(reply, 'expected a reply');
+/** Decodes a reply that must already be there (not a promise). */
+function decoded(reply: Buffer | undefined | Promise<Buffer | undefined>): ServerFrame {
+  assert.ok(Buffer.isBuffer(reply), 'expected a reply now');
   const result = decodeServerFrame(reply);
   assert.ok(result.ok, 'reply must decode');
   return result.frame;
@@ -121,7 +123,7 @@ describe('TransfersService', () => {
         request(imageOf(370_260), { maxPacketSize: 1460, packetCount: 255 }),
         CAMERA,
       );
-      assert.deepEqual([...reply!], [1, 99, 1, 0, 255, 0, 0, 5, 180]);
+      assert.deepEqual([...(reply as Buffer)], [1, 99, 1, 0, 255, 0, 0, 5, 180]);
     });
 
     const refusals: [string, Partial<UploadRequest>, ReplyStatus][] = [
@@ -432,5 +434,112 @@ describe('TransfersService', () => {
       await readdir(join(root, stored[0]!.imageId, '..')),
       [stored[0]!.record.file, stored[0]!.record.file.replace('.jpg', '.json')].sort(),
     );
+  });
+});
+
+describe('TransfersService with a spool', () => {
+  let clock: FakeClock;
+  let root: string;
+  let services: TransfersService[];
+
+  async function start(): Promise<{ service: TransfersService; stored: StoredImage[]; restored: number[] }> {
+    const images = new ImageStore(root, clock);
+    const events = new TransferEvents();
+    const stored: StoredImage[] = [];
+    const restored: number[] = [];
+    events.on('completed', (_t, image) => stored.push(image));
+    events.on('restored', (transfer) => restored.push(transfer.receivedPackets));
+    const service = new TransfersService(
+      LIMITS,
+      clock,
+      images,
+      events,
+      new TransferSpool(join(root, '.spool')),
+    );
+    await service.onModuleInit();
+    services.push(service);
+    return { service, stored, restored };
+  }
+
+  beforeEach(async () => {
+    clock = new FakeClock();
+    root = await mkdtemp(join(tmpdir(), 'spool-'));
+    services = [];
+  });
+
+  afterEach(async () => {
+    for (const service of services) await service.onModuleDestroy();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('resumes a stop-and-wait transfer after a restart: the resent packet is simply ACKed', async () => {
+    const image = imageOf(4 * PAYLOAD + 10);
+    const first = await start();
+    await first.service.handleUploadRequest(request(image), CAMERA);
+    const ack0 = first.service.handleDataPacket(packet(image, 0), CAMERA);
+    clock.advance(LIMITS.flowProbeMs);
+    assert.ok(await ack0);
+    assert.ok(await first.service.handleDataPacket(packet(image, 1), CAMERA));
+    // The process dies here (no drain); a new one starts on the same disk.
+    const second = await start();
+    assert.deepEqual(second.restored, [2]);
+    const resent = decoded(await second.service.handleDataPacket(packet(image, 1), CAMERA));
+    assert.equal(resent.kind === 'data-reply' && resent.status, ReplyStatus.Ok);
+    for (let index = 2; index < 5; index++) {
+      const reply = decoded(await second.service.handleDataPacket(packet(image, index), CAMERA));
+      assert.equal(reply.kind === 'data-reply' && reply.status, ReplyStatus.Ok);
+    }
+    assert.equal(second.stored.length, 1);
+    assert.ok((await readFile(second.stored[0]!.imagePath)).equals(image));
+  });
+
+  it('answers a late final packet after a restart that followed the final ACK, without storing again', async () => {
+    const image = imageOf(2 * PAYLOAD);
+    const first = await start();
+    await first.service.handleUploadRequest(request(image, { packetCount: 2 }), CAMERA);
+    const ack0 = first.service.handleDataPacket(packet(image, 0), CAMERA);
+    clock.advance(LIMITS.flowProbeMs);
+    await ack0;
+    assert.ok(await first.service.handleDataPacket(packet(image, 1), CAMERA));
+    const second = await start();
+    const late = decoded(await second.service.handleDataPacket(packet(image, 1), CAMERA));
+    assert.equal(late.kind === 'data-reply' && late.status, ReplyStatus.Ok);
+    assert.equal(second.stored.length, 0);
+    const days = await readdir(root);
+    assert.deepEqual(days.filter((name) => !name.startsWith('.')).length, 1);
+  });
+
+  it('moves an unreadable spool file to quarantine instead of failing the start', async () => {
+    const first = await start();
+    await first.service.onModuleDestroy();
+    await writeFile(join(root, '.spool', 'deadbeef0000.spool'), 'garbage');
+    const quarantined: string[] = [];
+    const images = new ImageStore(root, clock);
+    const events = new TransferEvents();
+    events.on('quarantined', (file) => quarantined.push(file));
+    const service = new TransfersService(
+      LIMITS,
+      clock,
+      images,
+      events,
+      new TransferSpool(join(root, '.spool')),
+    );
+    await service.onModuleInit();
+    services.push(service);
+    assert.deepEqual(quarantined, ['deadbeef0000.spool']);
+    assert.deepEqual(await readdir(join(root, '.spool', 'quarantine')), ['deadbeef0000.spool']);
+  });
+
+  it('deletes the spool file once the stored record is forgotten', async () => {
+    const image = imageOf(500);
+    const { service } = await start();
+    await service.handleUploadRequest(request(image), CAMERA);
+    const ack = service.handleDataPacket(packet(image, 0), CAMERA);
+    clock.advance(LIMITS.flowProbeMs);
+    await ack;
+    assert.equal((await readdir(join(root, '.spool'))).filter((f) => f.endsWith('.spool')).length, 1);
+    clock.advance(LIMITS.completedRecordTtlMs + SWEEP_INTERVAL_MS);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await readdir(join(root, '.spool'))).filter((f) => f.endsWith('.spool')).length, 0);
   });
 });

@@ -1,4 +1,5 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
   ClientType,
   dataReply,
@@ -13,6 +14,9 @@ import {
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { ImageArrival } from '../storage/image-record.js';
 import { ImageStore } from '../storage/image-store.js';
+import type { SpoolContents } from '../spool/spool-format.js';
+import { spoolHeaderOf, TRANSFER_SPOOL } from '../spool/spool-header.js';
+import type { TransferSpool } from '../spool/transfer-spool.js';
 import { BoundedMap } from './bounded-map.js';
 import { FlowProbe } from './flow-probe.js';
 import { RefusalBudget } from './refusal-budget.js';
@@ -22,6 +26,7 @@ import {
   sameParameters,
   Transfer,
   type FlowMode,
+  type PacketOutcome,
   type TransferParameters,
 } from './transfer.js';
 import { TransferEvents } from './transfer-events.js';
@@ -34,6 +39,9 @@ import {
 } from './transfer-limits.js';
 import { TransferStore } from './transfer-store.js';
 import { checkUploadParameters } from './upload-rules.js';
+
+/** Bytes of randomness in a transfer id (hex-encoded: twice as many characters). */
+const TRANSFER_ID_BYTES = 6;
 
 /** How often `drain` looks whether transfers are done. */
 const DRAIN_POLL_MS = 50;
@@ -60,17 +68,31 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly images: ImageStore,
     readonly events: TransferEvents,
+    @Optional() @Inject(TRANSFER_SPOOL) private readonly spool: TransferSpool | null = null,
   ) {
-    this.store = new TransferStore(limits, clock, (transfer) => this.onExpired(transfer));
+    this.store = new TransferStore(
+      limits,
+      clock,
+      (transfer) => this.onExpired(transfer),
+      (record) => void this.spool?.discard(record.transferId),
+    );
     this.refusals = new RefusalBudget(limits.refusalsPerSecond, clock, REFUSAL_BUDGET_TRACKED_ADDRESSES);
   }
 
-  onModuleInit(): void {
+  /** Starts expiry and, with a spool, resumes the transfers a previous process left in flight. */
+  async onModuleInit(): Promise<void> {
     this.store.start();
+    if (!this.spool) return;
+    await this.spool.prepare();
+    const { entries, quarantined } = await this.spool.recover();
+    for (const { file, reason } of quarantined) this.events.emit('quarantined', file, reason);
+    entries.sort((a, b) => a.header.acceptedAt - b.header.acceptedAt);
+    for (const entry of entries) this.restore(entry);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.store.stop();
+    await this.spool?.closeAll();
   }
 
   get activeTransfers(): number {
@@ -94,7 +116,8 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
   /**
    * Resolves once no transfer is in progress, or when `graceMs` has passed. Writes already under
    * way are always awaited: an image being stored is never cut off. Returns how many transfers
-   * were still unfinished (and are then dropped as aborted).
+   * were still unfinished: with a spool they stay on disk and resume at the next start; without
+   * one they are dropped as aborted.
    */
   async drain(graceMs: number): Promise<number> {
     const deadline = this.clock.now() + graceMs;
@@ -103,24 +126,25 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     }
     const unfinished = [...this.store.activeTransfers()];
     await Promise.all(unfinished.map((transfer) => transfer.storing));
-    let aborted = 0;
-    for (const transfer of unfinished) {
-      if (this.store.remove(transfer.key)) {
-        aborted++;
-        this.events.emit('aborted', transfer, 'shutdown');
-      }
+    if (this.spool) {
+      await this.spool.closeAll();
+      return unfinished.length;
     }
-    return aborted;
+    for (const transfer of unfinished) {
+      if (this.store.remove(transfer.key)) this.events.emit('aborted', transfer, 'shutdown');
+    }
+    return unfinished.length;
   }
 
-  handleUploadRequest(request: UploadRequest, remote: RemoteEndpoint): Reply {
+  handleUploadRequest(request: UploadRequest, remote: RemoteEndpoint): Reply | Promise<Reply> {
     const parameters = parametersOf(request);
     const key = transferKey(ClientType.CableCamera, request.deviceId, remote);
     const existing = this.store.get(key);
     if (existing && this.isRepeatOf(existing, parameters)) {
       existing.counters.duplicateRequests++;
       this.events.emit('retransmission', 'duplicate-request');
-      return this.uploadReply(request, ReplyStatus.Ok);
+      const reply = this.uploadReply(request, ReplyStatus.Ok);
+      return this.spool ? this.spool.settled(existing.transferId).then(() => reply) : reply;
     }
     if (this.draining) return this.refuse(request, ReplyStatus.Busy, remote);
     const status = checkUploadParameters(parameters, this.limits);
@@ -128,6 +152,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     if (existing) {
       this.store.remove(key);
       this.probes.get(existing)?.decide(existing.flowMode);
+      void this.spool?.discard(existing.transferId);
       this.events.emit('aborted', existing, 'device-restarted');
     }
     if (this.store.capacityRefusal(remote.address) !== undefined)
@@ -137,6 +162,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
       return this.refuse(request, ReplyStatus.StorageFailure, remote);
     }
     const transfer = new Transfer(
+      randomBytes(TRANSFER_ID_BYTES).toString('hex'),
       key,
       ClientType.CableCamera,
       request.deviceId,
@@ -147,7 +173,18 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     );
     this.store.add(transfer);
     this.events.emit('accepted', transfer);
-    return this.uploadReply(request, ReplyStatus.Ok);
+    const accepted = this.uploadReply(request, ReplyStatus.Ok);
+    if (!this.spool) return accepted;
+    // The transfer exists on disk before the device hears it was accepted.
+    return this.spool.begin(spoolHeaderOf(transfer)).then(
+      () => accepted,
+      (error: Error) => {
+        if (this.store.get(key) === transfer) this.store.remove(key);
+        void this.spool?.discard(transfer.transferId);
+        this.events.emit('storageFailed', transfer, error);
+        return this.refuse(request, ReplyStatus.StorageFailure, remote);
+      },
+    );
   }
 
   handleDataPacket(packet: DataPacket, remote: RemoteEndpoint): Reply | Promise<Reply> {
@@ -168,13 +205,14 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     if (outcome !== 'new') {
       this.events.emit('retransmission', outcome === 'conflict' ? 'conflicting-packet' : 'duplicate-packet');
     }
+    const spooled = this.spool ? this.spoolPacket(transfer, outcome, packet) : undefined;
     if (transfer.isComplete && transfer.state !== 'storing') this.beginStoring(transfer);
 
     const ack = this.dataReply(packet, ReplyStatus.Ok);
     // Once the image is whole, any ACK waits for the disk: acknowledged means stored.
     const stored = transfer.storing;
-    if (transfer.flowMode === 'stop-and-wait' && !stored) return ack;
-    return this.replyOnceKnown(transfer, stored, (ok) =>
+    if (transfer.flowMode === 'stop-and-wait' && !stored && !spooled) return ack;
+    return this.replyOnceKnown(transfer, stored, spooled, (ok) =>
       ok ? ack : this.nack(transfer, packet, ReplyStatus.StorageFailure),
     );
   }
@@ -199,6 +237,58 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     const lastIndex = transfer.parameters.packetCount - 1;
     // A failed write reports the last packet missing: the device resends it, then asks again.
     return transfer.storing!.then((ok) => this.missingReport(frame, ok ? [] : [lastIndex]));
+  }
+
+  /** Puts back a transfer found in the spool at start-up. */
+  private restore(entry: SpoolContents): void {
+    const { header } = entry;
+    const parameters = {
+      packetCount: header.packetCount,
+      maxPacketSize: header.maxPacketSize,
+      imageSize: header.imageSize ?? undefined,
+    };
+    const flowMode = entry.flowMode === 'probing' ? undefined : entry.flowMode;
+    if (entry.stored) {
+      const forgetAt = entry.stored.storedAt + this.limits.completedRecordTtlMs;
+      if (forgetAt <= this.clock.now()) {
+        void this.spool?.discard(header.transferId);
+        return;
+      }
+      const { key, transferId } = header;
+      this.store.restoreCompleted({
+        key,
+        transferId,
+        parameters,
+        flowMode: flowMode ?? 'probing',
+        imageId: entry.stored.imageId,
+        forgetAt,
+      });
+      return;
+    }
+    const older = this.store.get(header.key);
+    if (older) {
+      this.store.remove(header.key);
+      void this.spool?.discard(older.transferId);
+    }
+    const transfer = new Transfer(
+      header.transferId,
+      header.key,
+      header.clientType,
+      header.deviceId,
+      header.remote,
+      parameters,
+      header.acceptedAt,
+      flowMode,
+    );
+    this.store.add(transfer);
+    this.spool!.resume(header.transferId);
+    for (const [index, payload] of entry.packets) {
+      if (lengthIsValid(parameters, index, payload.length)) this.store.acceptPacket(transfer, index, payload);
+    }
+    transfer.lastActivityAt = this.clock.now();
+    if (flowMode) this.knownFlowModes.set(header.key, flowMode);
+    if (transfer.isComplete) this.beginStoring(transfer);
+    this.events.emit('restored', transfer);
   }
 
   private isRepeatOf(existing: Transfer, parameters: TransferParameters): boolean {
@@ -256,18 +346,44 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     transfer.flowMode = mode;
     this.probes.delete(transfer);
     this.knownFlowModes.set(transfer.key, mode);
+    this.spool?.recordFlowMode(transfer.transferId, mode).catch(() => undefined);
   }
 
   /** Waits for the flow mode to be known (and the write, when one is under way), then replies. */
   private async replyOnceKnown(
     transfer: Transfer,
     stored: Promise<boolean> | undefined,
-    reply: (stored: boolean) => Reply,
+    spooled: Promise<boolean> | undefined,
+    reply: (ok: boolean) => Reply,
   ): Promise<Reply> {
     const mode =
       transfer.flowMode === 'probing' ? await this.probes.get(transfer)?.decided : transfer.flowMode;
-    const ok = stored ? await stored : true;
-    return mode === 'burst' ? undefined : reply(ok);
+    if (mode === 'burst') return undefined;
+    // The packet, and the flow mode learnt meanwhile, are on disk before the ACK.
+    const spoolOk = spooled ? (await spooled) && (await this.spoolSettled(transfer)) : true;
+    const storedOk = stored ? await stored : true;
+    return reply(spoolOk && storedOk);
+  }
+
+  /** Writes a new packet to the spool (a duplicate waits for its first copy); false on failure. */
+  private spoolPacket(transfer: Transfer, outcome: PacketOutcome, packet: DataPacket): Promise<boolean> {
+    if (outcome !== 'new') return this.spoolSettled(transfer);
+    return this.spool!.append(transfer.transferId, packet.index, packet.payload).then(
+      () => true,
+      (error: Error) => {
+        this.store.forgetPacket(transfer, packet.index);
+        this.events.emit('storageFailed', transfer, error);
+        return false;
+      },
+    );
+  }
+
+  private spoolSettled(transfer: Transfer): Promise<boolean> {
+    if (!this.spool) return Promise.resolve(true);
+    return this.spool.settled(transfer.transferId).then(
+      () => true,
+      () => false,
+    );
   }
 
   private beginStoring(transfer: Transfer): void {
@@ -275,7 +391,11 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     transfer.state = 'storing';
     const writeStartedAt = performance.now();
     transfer.storing = this.images.save(image, this.arrivalOf(transfer)).then(
-      (stored) => {
+      async (stored) => {
+        // Before the final ACK: after a restart the transfer answers late duplicates, never stores twice.
+        await this.spool
+          ?.recordStored(transfer.transferId, { imageId: stored.imageId, storedAt: this.clock.now() })
+          .catch(() => undefined);
         this.store.complete(transfer, stored.imageId);
         this.events.emit('completed', transfer, stored, (performance.now() - writeStartedAt) / 1000);
         return true;
@@ -292,6 +412,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
   private arrivalOf(transfer: Transfer): ImageArrival {
     const { parameters, counters, remote } = transfer;
     return {
+      transferId: transfer.transferId,
       clientType: transfer.clientType,
       deviceId: transfer.deviceId,
       source: { address: remote.address, port: remote.port },
@@ -311,6 +432,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     const lastIndex = transfer.parameters.packetCount - 1;
     const firmwareExactMultiple = lastIndex > 0 && missing.length === 1 && missing[0] === lastIndex;
     this.probes.get(transfer)?.decide(transfer.flowMode);
+    void this.spool?.discard(transfer.transferId);
     this.events.emit('expired', transfer, firmwareExactMultiple);
     if (transfer.state === 'unstored' && transfer.image) {
       // The device gave up, but the whole image is here: one last try to keep it.
