@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ClassificationModule } from './classification/classification.module.js';
 import { AppConfigModule, type Environment } from './config/index.js';
 import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
@@ -17,6 +18,7 @@ export class AppModule {
         AppConfigModule.register(env),
         UdpGatewayModule,
         TransfersModule,
+        ClassificationModule,
         LifecycleModule,
         HealthModule,
         MetricsModule,

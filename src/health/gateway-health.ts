@@ -4,6 +4,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { UdpServer } from '#udp-transport';
 import type { Socket } from 'node:dgram';
+import { ClassificationService } from '../classification/classification.service.js';
 import { Environment } from '../config/index.js';
 import { GatewayLifecycle } from '../lifecycle/gateway-lifecycle.js';
 import { ImageStore } from '../storage/image-store.js';
@@ -22,6 +23,7 @@ export class GatewayHealth implements OnModuleDestroy {
     private readonly udp: UdpServer,
     private readonly images: ImageStore,
     private readonly lifecycle: GatewayLifecycle,
+    private readonly classification: ClassificationService,
   ) {
     this.loopDelay.enable();
   }
@@ -66,6 +68,14 @@ export class GatewayHealth implements OnModuleDestroy {
     } catch (error) {
       return check.down({ path: this.images.root, message: (error as Error).message });
     }
+  }
+
+  model(): HealthIndicatorResult<'model'> {
+    const check = this.indicators.check('model');
+    if (!this.env.ANALYSIS_ENABLED) return check.up({ analysis: 'disabled' });
+    const model = this.classification.model;
+    if (!model) return check.down({ message: `no model loaded from ${this.env.MODEL_DIR}` });
+    return check.up({ backend: model.backend, modelId: model.modelId, labels: model.labels });
   }
 
   acceptingWork(): HealthIndicatorResult<'lifecycle'> {

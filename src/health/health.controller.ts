@@ -16,13 +16,14 @@ export class HealthController {
     return this.health.check([() => this.gateway.eventLoop()]);
   }
 
-  /** Route traffic here: socket bound, storage writable with room, not shutting down. */
+  /** Route traffic here: socket bound, storage writable with room, model loaded, not shutting down. */
   @Get('ready')
   @HealthCheck()
   ready() {
     return this.health.check([
       () => this.gateway.udpSocket(),
       () => this.gateway.storage(),
+      () => this.gateway.model(),
       () => this.gateway.acceptingWork(),
     ]);
   }

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ClassificationModule } from '../classification/classification.module.js';
 import { TransfersModule } from '../transfers/transfers.module.js';
 import { GatewayLifecycle } from './gateway-lifecycle.js';
 
 @Module({
-  imports: [TransfersModule],
+  imports: [TransfersModule, ClassificationModule],
   providers: [GatewayLifecycle],
   exports: [GatewayLifecycle],
 })

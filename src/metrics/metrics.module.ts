@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ClassificationModule } from '../classification/classification.module.js';
 import { TransfersModule } from '../transfers/transfers.module.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
 @Module({
-  imports: [TransfersModule],
+  imports: [TransfersModule, ClassificationModule],
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],

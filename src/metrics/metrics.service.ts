@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { ClientType, CameraOp, ReplyStatus } from '#protocol';
+import { ClientType, CameraOp, ReplyStatus, Verdict } from '#protocol';
 import { UdpServer } from '#udp-transport';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ClassificationEvents } from '../classification/classification-events.js';
+import { ClassificationService } from '../classification/classification.service.js';
 import { TransferEvents } from '../transfers/transfer-events.js';
 import { TransfersService } from '../transfers/transfers.service.js';
 import { DatagramCounts } from '../udp/datagram-counts.js';
@@ -89,33 +91,40 @@ export class MetricsService implements OnModuleInit {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-  readonly classifications = new Counter({
+  private readonly classifications = new Counter({
     name: METRIC.classifications,
     help: 'Images analysed, by verdict and label.',
     labelNames: ['verdict', 'label'],
     registers: [this.registry],
   });
-  readonly classificationDuration = new Histogram({
+  private readonly classificationDuration = new Histogram({
     name: METRIC.classificationDuration,
     help: 'Time to decode and classify one image, queueing excluded.',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  readonly classifierQueueDepth = new Gauge({
+  private readonly classifierQueueDepth: Gauge = new Gauge({
     name: METRIC.classifierQueueDepth,
     help: 'Images waiting for analysis.',
     registers: [this.registry],
+    collect: () => {
+      this.classifierQueueDepth.set(this.classification.queueDepth);
+    },
   });
-  readonly resultsConfirmed = new Counter({
+  private readonly resultsConfirmed = new Counter({
     name: METRIC.resultsConfirmed,
     help: 'Analysis results confirmed by their device.',
     registers: [this.registry],
   });
-  private readonly buildInfo = new Gauge({
+  private readonly buildInfo: Gauge<'version' | 'backend'> = new Gauge({
     name: METRIC.buildInfo,
     help: 'Always 1; labels give the version and the inference backend.',
     labelNames: ['version', 'backend'],
     registers: [this.registry],
+    collect: () => {
+      this.buildInfo.reset();
+      this.buildInfo.labels(VERSION, this.classification.backend).set(1);
+    },
   });
   private readonly transfersActive: Gauge = new Gauge({
     name: METRIC.transfersActive,
@@ -133,6 +142,8 @@ export class MetricsService implements OnModuleInit {
     private readonly transferService: TransfersService,
     private readonly udp: UdpServer,
     private readonly receivedCounts: DatagramCounts,
+    private readonly classification: ClassificationService,
+    private readonly classificationEvents: ClassificationEvents,
   ) {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters fail `promtool check metrics`; their per-type twins stay.
@@ -140,7 +151,6 @@ export class MetricsService implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.setBackend('none');
     const outcome = (name: TransferOutcome) => this.transfers.labels(name);
     const completed = outcome('completed');
     const refused = outcome('refused');
@@ -166,12 +176,12 @@ export class MetricsService implements OnModuleInit {
     this.udp.on('rejected', (reason) => this.rejected.labels(reason).inc());
     this.udp.on('dropped', (reason) => this.rejected.labels(reason).inc());
     this.udp.on('sent', (datagram) => this.countReply(datagram));
-  }
-
-  /** Records the inference backend in `cable_inspector_build_info`. */
-  setBackend(backend: string): void {
-    this.buildInfo.reset();
-    this.buildInfo.labels(VERSION, backend).set(1);
+    this.classificationEvents.on('classified', (verdict, label, seconds) => {
+      const verdictName = typeof verdict === 'string' ? verdict : Verdict[verdict].toLowerCase();
+      this.classifications.labels(verdictName, label).inc();
+      if (seconds > 0) this.classificationDuration.observe(seconds);
+    });
+    this.classificationEvents.on('confirmed', () => this.resultsConfirmed.inc());
   }
 
   async render(): Promise<string> {

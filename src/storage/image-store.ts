@@ -95,10 +95,18 @@ export class ImageStore {
     return removed;
   }
 
-  /** Every sidecar under the root, oldest day first. */
-  async *sidecars(): AsyncGenerator<string> {
-    for await (const path of this.walk(this.root)) {
-      if (path.endsWith('.json')) yield path;
+  /** Every sidecar under the root, oldest day first; from day `fromDay` (yyyy-mm-dd) on when given. */
+  async *sidecars(fromDay = ''): AsyncGenerator<string> {
+    let days: string[];
+    try {
+      days = (await readdir(this.root)).filter((name) => !name.startsWith('.') && name >= fromDay).sort();
+    } catch {
+      return;
+    }
+    for (const day of days) {
+      for await (const path of this.walk(join(this.root, day))) {
+        if (path.endsWith('.json')) yield path;
+      }
     }
   }
 

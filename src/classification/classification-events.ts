@@ -1,0 +1,12 @@
+import { EventEmitter } from 'node:events';
+import type { Verdict } from '#protocol';
+
+/** What the classifier does, for logs and metrics. */
+export interface ClassificationEventMap {
+  /** An image was analysed (or found undecodable); `seconds` is decode + inference, queueing excluded. */
+  classified: [verdict: Verdict | 'undecodable' | 'unavailable', label: string, seconds: number];
+  /** A device confirmed its analysis result after `attempts` sends. */
+  confirmed: [attempts: number];
+}
+
+export class ClassificationEvents extends EventEmitter<ClassificationEventMap> {}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ClassifierPool, ModelLoadError } from './classifier-pool.js';
+import { writeTinyModel } from './testing-model.js';
+
+const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
+const LABELS = ['good', 'cut_insulation', 'kink'];
+
+describe('ClassifierPool', () => {
+  let dir: string;
+  let pool: ClassifierPool;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pool-'));
+    await writeTinyModel(join(dir, 'model'), LABELS);
+    pool = new ClassifierPool({
+      modelDir: join(dir, 'model'),
+      backend: 'wasm',
+      workers: 1,
+      queueMax: 4,
+      batchMax: 8,
+    });
+  });
+
+  after(async () => {
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads the model in its workers and reports backend, labels and input size', async () => {
+    const model = await pool.start();
+    assert.equal(model.backend, 'wasm');
+    assert.deepEqual(model.labels, LABELS);
+    assert.deepEqual(model.inputSize, [16, 16]);
+    assert.match(model.modelId, /^[0-9a-f]{12}$/);
+  });
+
+  it('classifies the real ESP32-CAM photo into one score per label', async () => {
+    const outcome = await pool.classify(FIXTURE);
+    assert.ok(outcome?.ok, JSON.stringify(outcome));
+    assert.equal(outcome.scores.length, LABELS.length);
+    assert.ok(Math.abs(outcome.scores.reduce((a, b) => a + b, 0) - 1) < 1e-4);
+  });
+
+  it('reports a corrupt JPEG as undecodable and goes on classifying', async () => {
+    const corrupt = join(dir, 'corrupt.jpg');
+    await writeFile(corrupt, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]));
+    const [bad, good] = await Promise.all([pool.classify(corrupt), pool.classify(FIXTURE)]);
+    assert.equal(bad?.ok, false);
+    assert.equal(bad?.ok === false && bad.reason, 'undecodable');
+    assert.equal(good?.ok, true);
+  });
+
+  it('refuses work beyond its queue instead of growing without bound', async () => {
+    const accepted = Array.from({ length: 12 }, () => pool.classify(FIXTURE));
+    assert.ok(accepted.some((outcome) => outcome === undefined));
+    await Promise.all(accepted);
+  });
+
+  it('fails to start with an error naming the model path when the model is missing', async () => {
+    const missing = new ClassifierPool({
+      modelDir: join(dir, 'nowhere'),
+      backend: 'wasm',
+      workers: 1,
+      queueMax: 1,
+      batchMax: 1,
+    });
+    await assert.rejects(missing.start(), (error: unknown) => {
+      assert.ok(error instanceof ModelLoadError);
+      assert.match(error.message, /nowhere/);
+      return true;
+    });
+  });
+});

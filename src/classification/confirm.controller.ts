@@ -1,0 +1,20 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { CameraOp, ClientType, type Confirmation } from '#protocol';
+import { UdpContext } from '#udp-transport';
+import { remoteOf } from '../udp/remote-endpoint.js';
+import { ResultPusher } from './result-pusher.js';
+
+/** Op 0 `[1, id, 0, 4]`: the device got its analysis result. Nothing is sent back. */
+@Controller()
+export class ConfirmController {
+  constructor(private readonly results: ResultPusher) {}
+
+  @MessagePattern('confirm')
+  confirm(@Payload() confirmation: Confirmation, @Ctx() context: UdpContext): undefined {
+    if (confirmation.confirmedOp === CameraOp.AnalysisResult || confirmation.confirmedOp === undefined) {
+      this.results.confirm(ClientType.CableCamera, confirmation.deviceId, remoteOf(context));
+    }
+    return undefined;
+  }
+}
