@@ -19,7 +19,8 @@ export interface Gateway {
  */
 export async function startGateway(env: Environment): Promise<Gateway> {
   const logger = new PinoLogger(createPino(env));
-  const app = await NestFactory.create(AppModule.register(env), { logger });
+  // forceCloseConnections: keep-alive HTTP clients (probes, scrapers) must not hold the exit back.
+  const app = await NestFactory.create(AppModule.register(env), { logger, forceCloseConnections: true });
   app.connectMicroservice({ strategy: app.get(UdpServer) }, { inheritAppConfig: true });
   await app.listen(env.HTTP_PORT, env.HTTP_HOST);
   await app.startAllMicroservices();

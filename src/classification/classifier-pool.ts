@@ -157,14 +157,12 @@ export class ClassifierPool {
     const index = this.workers.indexOf(pooled);
     if (index >= 0) this.workers.splice(index, 1);
     for (const id of pooled.batch) {
-      this.inFlight
-        .get(id)
-        ?.resolve({
-          id,
-          ok: false,
-          reason: 'failed',
-          message: `classifier worker crashed: ${error.message}`,
-        });
+      this.inFlight.get(id)?.resolve({
+        id,
+        ok: false,
+        reason: 'failed',
+        message: `classifier worker crashed: ${error.message}`,
+      });
       this.inFlight.delete(id);
     }
     if (!this.closed) void this.spawn().catch(() => undefined);

@@ -53,14 +53,6 @@ export class ResultPusher implements OnModuleDestroy {
     return true;
   }
 
-  /** Resolves once no result is pending (confirmed or given up), or after `timeoutMs`. */
-  async settle(timeoutMs: number): Promise<void> {
-    const deadline = this.clock.now() + timeoutMs;
-    while (this.pending.size > 0 && this.clock.now() < deadline) {
-      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, SETTLE_POLL_MS));
-    }
-  }
-
   onModuleDestroy(): void {
     for (const entry of this.pending.values()) entry.timer?.cancel();
     this.pending.clear();
@@ -90,6 +82,3 @@ export class ResultPusher implements OnModuleDestroy {
     return this.env.RESULT_RETRY_MS * 2 ** (attempts - 1);
   }
 }
-
-/** How often `settle` looks whether results are still pending. */
-const SETTLE_POLL_MS = 50;

@@ -8,8 +8,7 @@ import { TransfersService } from '../transfers/transfers.service.js';
  * Graceful shutdown, in order: readiness fails at once (the orchestrator stops routing), new
  * uploads are refused (busy), transfers in progress get up to SHUTDOWN_GRACE_MS to finish (the
  * unfinished stay in the spool), every write under way completes, and within the same grace the
- * classifier finishes its queue and results wait for their confirmation. Closing the sockets is
- * left to the application afterwards.
+ * classifier finishes its queue. Closing the sockets is left to the application afterwards.
  */
 @Injectable()
 export class GatewayLifecycle {
@@ -39,9 +38,9 @@ export class GatewayLifecycle {
     this.transfers.beginDrain();
     const deadline = Date.now() + this.env.SHUTDOWN_GRACE_MS;
     const unfinished = await this.transfers.drain(this.env.SHUTDOWN_GRACE_MS);
-    // Images already stored but not analysed yet are picked up at the next start.
+    // Images already stored but not analysed yet are picked up at the next start. Results are not
+    // waited for: deployed firmware never confirms them, and every one was sent at least once.
     await this.classification.settle(Math.max(0, deadline - Date.now()));
-    await this.results.settle(Math.max(0, deadline - Date.now()));
     this.logger.log({
       msg: 'drained',
       unfinishedTransfers: unfinished,

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CameraDevice, FIRMWARE, syntheticJpeg } from '#camera-emulator';
+import { GatewayProcess } from './support/gateway-process.js';
+import { RawPeer } from './support/raw-peer.js';
+import { readStoredImages, sha256 } from './support/stored-images.js';
+
+describe('graceful shutdown (SIGTERM to the gateway process)', () => {
+  let root: string;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'shutdown-e2e-'));
+  });
+
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('turns readiness 503 at once, refuses new uploads as busy, lets the transfer in progress finish, exits 0', async () => {
+    const storageDir = join(root, 'images');
+    const gateway = await GatewayProcess.create({ STORAGE_DIR: storageDir, SHUTDOWN_GRACE_MS: '10000' });
+    await gateway.start();
+    const image = syntheticJpeg(60 * 1452 + 100, 3);
+    let exited: Promise<number | null> | undefined;
+    // Each packet takes ~10 ms each way: the transfer is still going when SIGTERM arrives.
+    const camera = await CameraDevice.open({
+      server: gateway.udp,
+      firmware: FIRMWARE.A_ETHERNET,
+      timeScale: 0.2,
+      link: { outgoing: { delayMs: 5 }, incoming: { delayMs: 5 } },
+      observer: (event) => {
+        if (event.type === 'ack' && event.index === 5 && !exited) exited = gateway.terminate();
+      },
+    });
+    const peer = await RawPeer.open();
+    try {
+      const upload = camera.upload(image, { deadlineMs: 30_000 });
+      while (!exited) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      const readiness = await fetch(`http://127.0.0.1:${gateway.httpPort}/health/ready`);
+      assert.equal(readiness.status, 503);
+      const body = (await readiness.json()) as { error: Record<string, unknown> };
+      assert.ok('lifecycle' in body.error, JSON.stringify(body));
+
+      const refusal = await peer.ask([1, 8, 1, 3, 0, 0, 5, 180], gateway.udp);
+      assert.deepEqual([...refusal!], [1, 8, 1, 1, 3, 0, 0, 5, 180], 'busy (1), N and P echoed');
+
+      const result = await upload;
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.equal(await exited, 0);
+      const stored = await readStoredImages(storageDir);
+      assert.equal(stored.length, 1);
+      assert.equal(stored[0]!.sha256, sha256(image));
+      assert.match(gateway.output, /"msg":"drained"/);
+    } finally {
+      await peer.close();
+      await camera.close();
+      await gateway.kill();
+    }
+  });
+});
