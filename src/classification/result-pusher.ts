@@ -60,7 +60,7 @@ export class ResultPusher implements OnModuleDestroy {
 
   private attempt(key: string, entry: PendingResult): void {
     entry.attempts++;
-    void this.udp.sendTo(entry.frame, entry.remote.port, entry.remote.address);
+    void this.udp.sendTo(entry.frame, entry.remote.port, entry.remote.address, entry.remote.localAddress);
     if (entry.attempts >= this.env.RESULT_MAX_ATTEMPTS) {
       entry.timer = this.clock.setTimeout(() => this.giveUp(key, entry), this.retryDelay(entry.attempts));
       return;

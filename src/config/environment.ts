@@ -208,18 +208,6 @@ export class Environment {
   FLOW_PROBE_MS = 40;
 
   @Setting({
-    accepts: 'an integer from 0 to 60000',
-    description:
-      'An upload request identical to the transfer in progress, arriving within this many milliseconds of its ' +
-      'acceptance, is a network duplicate (answered again); later, it means the device restarted.',
-  })
-  @Transform(parseInteger)
-  @IsInt()
-  @Min(0)
-  @Max(60_000)
-  DUPLICATE_REQUEST_WINDOW_MS = 2_000;
-
-  @Setting({
     accepts: 'an integer from 1 to 100000',
     description:
       'Refusals and NACKs sent to one IP address per second (bursts of twice as many); the rest are dropped.',

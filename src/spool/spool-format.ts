@@ -25,7 +25,7 @@ export interface SpoolHeader {
   readonly key: string;
   readonly clientType: number;
   readonly deviceId: number;
-  readonly remote: { readonly address: string; readonly port: number };
+  readonly remote: { readonly address: string; readonly port: number; readonly localAddress?: string };
   readonly packetCount: number;
   readonly maxPacketSize: number;
   readonly imageSize: number | null;

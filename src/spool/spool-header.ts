@@ -13,7 +13,7 @@ export function spoolHeaderOf(transfer: Transfer): SpoolHeader {
     key: transfer.key,
     clientType: transfer.clientType,
     deviceId: transfer.deviceId,
-    remote: { address: transfer.remote.address, port: transfer.remote.port },
+    remote: { ...transfer.remote },
     packetCount: transfer.parameters.packetCount,
     maxPacketSize: transfer.parameters.maxPacketSize,
     imageSize: transfer.parameters.imageSize ?? null,

@@ -6,7 +6,8 @@ export interface ImageRecord {
   readonly file: string;
   readonly clientType: number;
   readonly deviceId: number;
-  readonly source: { readonly address: string; readonly port: number };
+  /** The device's address and port, and the gateway address it sent to (when bound per address). */
+  readonly source: { readonly address: string; readonly port: number; readonly localAddress?: string };
   /** How the device sent it: `stop-and-wait` (firmware generation A) or `burst` (generation B). */
   readonly flowMode: FlowMode;
   readonly size: number;

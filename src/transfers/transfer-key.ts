@@ -2,6 +2,11 @@
 export interface RemoteEndpoint {
   readonly address: string;
   readonly port: number;
+  /**
+   * The gateway's own address the datagram was sent to, when the transport knows it (one socket
+   * per address): frames pushed later must leave from it, or the Ethernet firmware ignores them.
+   */
+  readonly localAddress?: string;
 }
 
 /**

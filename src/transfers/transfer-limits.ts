@@ -14,7 +14,6 @@ export interface TransferLimits {
   readonly completedRecordTtlMs: number;
   readonly missingPerReply: number;
   readonly flowProbeMs: number;
-  readonly duplicateRequestWindowMs: number;
   readonly refusalsPerSecond: number;
 }
 
@@ -42,7 +41,6 @@ export function transferLimitsFrom(env: Environment): TransferLimits {
     completedRecordTtlMs: env.COMPLETED_RECORD_TTL_MS,
     missingPerReply: env.MISSING_PER_REPLY,
     flowProbeMs: env.FLOW_PROBE_MS,
-    duplicateRequestWindowMs: env.DUPLICATE_REQUEST_WINDOW_MS,
     refusalsPerSecond: env.REFUSALS_PER_SECOND,
   });
 }

@@ -84,6 +84,13 @@ export class Transfer {
   image: Buffer | undefined;
   /** Settles when the write started for this transfer ends; true when stored. */
   storing: Promise<boolean> | undefined;
+  /**
+   * Set when the same request came again after data had arrived: either a late network duplicate
+   * of the request, or the device restarted with a new image of the same size. The content
+   * decides: packets identical to those held are collected here; the first one that differs
+   * means a restart.
+   */
+  repeatedRequestEchoes: Set<number> | undefined;
 
   private readonly slices: (Buffer | undefined)[];
   private received = 0;
@@ -151,6 +158,17 @@ export class Transfer {
     return missing;
   }
 
+  /** The payload held for `index`, if any. */
+  payloadAt(index: number): Buffer | undefined {
+    if (this.image) {
+      const offset = this.offsetOf(index);
+      const end =
+        index === this.parameters.packetCount - 1 ? this.image.length : offset + this.payloadPerPacket;
+      return this.image.subarray(offset, end);
+    }
+    return this.slices[index];
+  }
+
   /** Takes back a packet that could not be spooled: the device's resend will be new again. */
   forget(index: number): void {
     const slice = this.slices[index];
@@ -178,7 +196,11 @@ export class Transfer {
     this.heldBytes = 0;
   }
 
+  private get payloadPerPacket(): number {
+    return this.parameters.maxPacketSize - DATA_HEADER_BYTES;
+  }
+
   private offsetOf(index: number): number {
-    return index * (this.parameters.maxPacketSize - DATA_HEADER_BYTES);
+    return index * this.payloadPerPacket;
   }
 }

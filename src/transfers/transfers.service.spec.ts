@@ -31,7 +31,6 @@ const LIMITS: TransferLimits = {
   completedRecordTtlMs: 120_000,
   missingPerReply: 28,
   flowProbeMs: 40,
-  duplicateRequestWindowMs: 2_000,
   refusalsPerSecond: 5,
 };
 
@@ -180,6 +179,40 @@ describe('TransfersService', () => {
       service.handleUploadRequest(request(imageOf(5000)), CAMERA);
       assert.deepEqual(aborted, ['device-restarted']);
       assert.equal(service.activeTransfers, 1);
+    });
+
+    it('keeps the transfer when a late duplicate of the request arrives after data', async () => {
+      const image = imageOf(3 * PAYLOAD);
+      service.handleUploadRequest(request(image), CAMERA);
+      const first = service.handleDataPacket(packet(image, 0), CAMERA);
+      clock.advance(LIMITS.flowProbeMs);
+      await first;
+      service.handleUploadRequest(request(image), CAMERA);
+      await service.handleDataPacket(packet(image, 1), CAMERA);
+      await service.handleDataPacket(packet(image, 2), CAMERA);
+      assert.equal(stored.length, 1);
+      assert.ok((await readFile(stored[0]!.imagePath)).equals(image));
+    });
+
+    it('restarts on the first packet unlike the one held after a repeated request, keeping the identical ones', async () => {
+      const aborted: string[] = [];
+      events.on('aborted', (_t, reason) => aborted.push(reason));
+      const abandoned = imageOf(3 * PAYLOAD, 1);
+      const image = Buffer.concat([abandoned.subarray(0, PAYLOAD), imageOf(2 * PAYLOAD, 2)]);
+      service.handleUploadRequest(request(abandoned), CAMERA);
+      const first = service.handleDataPacket(packet(abandoned, 0), CAMERA);
+      clock.advance(LIMITS.flowProbeMs);
+      await first;
+      await service.handleDataPacket(packet(abandoned, 1), CAMERA);
+      // The device restarts with a new image whose first packet happens to be identical.
+      service.handleUploadRequest(request(image), CAMERA);
+      for (let index = 0; index < 3; index++) {
+        const reply = decoded(await service.handleDataPacket(packet(image, index), CAMERA));
+        assert.equal(reply.kind === 'data-reply' && reply.status, ReplyStatus.Ok);
+      }
+      assert.deepEqual(aborted, ['device-restarted']);
+      assert.equal(stored.length, 1);
+      assert.ok((await readFile(stored[0]!.imagePath)).equals(image));
     });
 
     it('keeps devices with the same id apart by source address', () => {

@@ -18,7 +18,7 @@ import type { SpoolContents } from '../spool/spool-format.js';
 import { spoolHeaderOf, TRANSFER_SPOOL } from '../spool/spool-header.js';
 import type { TransferSpool } from '../spool/transfer-spool.js';
 import { BoundedMap } from './bounded-map.js';
-import { FlowProbe } from './flow-probe.js';
+import { FlowProbe, RECEIVE_BACKLOG, type ReceiveBacklog } from './flow-probe.js';
 import { RefusalBudget } from './refusal-budget.js';
 import {
   lengthIsValid,
@@ -42,6 +42,8 @@ import { checkUploadParameters } from './upload-rules.js';
 
 /** Bytes of randomness in a transfer id (hex-encoded: twice as many characters). */
 const TRANSFER_ID_BYTES = 6;
+
+const noBacklog: ReceiveBacklog = () => Promise.resolve(0);
 
 /** How often `drain` looks whether transfers are done. */
 const DRAIN_POLL_MS = 50;
@@ -69,6 +71,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     private readonly images: ImageStore,
     readonly events: TransferEvents,
     @Optional() @Inject(TRANSFER_SPOOL) private readonly spool: TransferSpool | null = null,
+    @Optional() @Inject(RECEIVE_BACKLOG) private readonly receiveBacklog: ReceiveBacklog = noBacklog,
   ) {
     this.store = new TransferStore(
       limits,
@@ -142,6 +145,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     const existing = this.store.get(key);
     if (existing && this.isRepeatOf(existing, parameters)) {
       existing.counters.duplicateRequests++;
+      if (existing.state === 'receiving') existing.repeatedRequestEchoes ??= new Set();
       this.events.emit('retransmission', 'duplicate-request');
       const reply = this.uploadReply(request, ReplyStatus.Ok);
       return this.spool ? this.spool.settled(existing.transferId).then(() => reply) : reply;
@@ -202,6 +206,11 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
       return this.nack(transfer, packet, ReplyStatus.Busy);
 
     const outcome = this.store.acceptPacket(transfer, packet.index, packet.payload);
+    if (transfer.repeatedRequestEchoes) {
+      if (outcome === 'conflict') return this.restartWith(transfer, packet, remote);
+      if (outcome === 'duplicate') transfer.repeatedRequestEchoes.add(packet.index);
+      else transfer.repeatedRequestEchoes = undefined;
+    }
     if (outcome !== 'new') {
       this.events.emit('retransmission', outcome === 'conflict' ? 'conflicting-packet' : 'duplicate-packet');
     }
@@ -229,6 +238,12 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     transfer.counters.endOfTransferRounds++;
     if (transfer.counters.endOfTransferRounds > 1)
       this.events.emit('retransmission', 'end-of-transfer-round');
+    if (transfer.flowMode === 'stop-and-wait') {
+      // Only burst firmware sends an end of transfer: the probe was misled (a loop too busy to
+      // see packet 1 in time). Stop the per-packet replies now, and for this device's next images.
+      transfer.flowMode = 'probing';
+      this.rememberFlowMode(transfer, 'burst');
+    }
     this.settleFlowMode(transfer, 'burst');
     if (!transfer.isComplete) {
       return this.missingReport(frame, transfer.missing(this.limits.missingPerReply));
@@ -291,10 +306,47 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     this.events.emit('restored', transfer);
   }
 
+  /**
+   * The same request again: before any data, the accept was lost; while receiving, a late
+   * duplicate or a restart with an image of the same size (the packets that follow tell which);
+   * once the image is whole, a new image.
+   */
   private isRepeatOf(existing: Transfer, parameters: TransferParameters): boolean {
     if (!sameParameters(existing.parameters, parameters)) return false;
-    if (existing.state === 'accepted') return true;
-    return this.clock.now() - existing.acceptedAt <= this.limits.duplicateRequestWindowMs;
+    return existing.state === 'accepted' || existing.state === 'receiving';
+  }
+
+  /**
+   * After a repeated request, a packet unlike the one held means the device restarted with a new
+   * image of the same size: the transfer starts over, keeping only the packets the device has
+   * sent again identically since its new request.
+   */
+  private restartWith(old: Transfer, packet: DataPacket, remote: RemoteEndpoint): Reply | Promise<Reply> {
+    const echoed = [...(old.repeatedRequestEchoes ?? [])].map(
+      (index) => [index, old.payloadAt(index)!] as const,
+    );
+    this.store.remove(old.key);
+    this.probes.get(old)?.decide(old.flowMode);
+    void this.spool?.discard(old.transferId);
+    this.events.emit('aborted', old, 'device-restarted');
+    const replacement = new Transfer(
+      randomBytes(TRANSFER_ID_BYTES).toString('hex'),
+      old.key,
+      old.clientType,
+      old.deviceId,
+      old.remote,
+      old.parameters,
+      this.clock.now(),
+      old.flowMode === 'probing' ? undefined : old.flowMode,
+    );
+    this.store.add(replacement);
+    this.events.emit('accepted', replacement);
+    this.spool?.begin(spoolHeaderOf(replacement)).catch(() => undefined);
+    for (const [index, payload] of echoed) {
+      this.store.acceptPacket(replacement, index, payload);
+      this.spool?.append(replacement.transferId, index, payload).catch(() => undefined);
+    }
+    return this.handleDataPacket(packet, remote);
   }
 
   /** Replies from a stored transfer's record: a lost final ACK brings the last packet again. */
@@ -326,7 +378,9 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     } else if (index === 0) {
       this.probes.set(
         transfer,
-        new FlowProbe(this.clock, this.limits.flowProbeMs, (mode) => this.rememberFlowMode(transfer, mode)),
+        new FlowProbe(this.clock, this.limits.flowProbeMs, this.receiveBacklog, (mode) =>
+          this.rememberFlowMode(transfer, mode),
+        ),
       );
     } else {
       // A stop-and-wait device never sends packet i > 0 before packet i-1 was ACKed.
@@ -415,7 +469,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
       transferId: transfer.transferId,
       clientType: transfer.clientType,
       deviceId: transfer.deviceId,
-      source: { address: remote.address, port: remote.port },
+      source: { ...remote },
       flowMode: transfer.flowMode,
       packets: parameters.packetCount,
       packetSize: parameters.maxPacketSize,

@@ -2,5 +2,6 @@ import type { UdpContext } from '#udp-transport';
 import type { RemoteEndpoint } from '../transfers/transfer-key.js';
 
 export function remoteOf(context: UdpContext): RemoteEndpoint {
-  return { address: context.remoteAddress, port: context.remotePort };
+  const { remoteAddress: address, remotePort: port, localAddress } = context;
+  return localAddress === undefined ? { address, port } : { address, port, localAddress };
 }

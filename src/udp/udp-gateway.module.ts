@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { UdpServer } from '#udp-transport';
 import { Environment } from '../config/index.js';
+import { RECEIVE_BACKLOG, type ReceiveBacklog } from '../transfers/flow-probe.js';
 import { cameraDatagramDecoder } from './camera-datagram-decoder.js';
 import { DatagramCounts } from './datagram-counts.js';
 
@@ -16,6 +17,14 @@ const RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
   providers: [
     DatagramCounts,
     {
+      provide: RECEIVE_BACKLOG,
+      inject: [UdpServer],
+      useFactory:
+        (udp: UdpServer): ReceiveBacklog =>
+        () =>
+          udp.receiveQueueBytes(),
+    },
+    {
       provide: UdpServer,
       inject: [Environment, DatagramCounts],
       useFactory: (env: Environment, received: DatagramCounts) =>
@@ -28,6 +37,6 @@ const RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
         }),
     },
   ],
-  exports: [UdpServer, DatagramCounts],
+  exports: [UdpServer, DatagramCounts, RECEIVE_BACKLOG],
 })
 export class UdpGatewayModule {}

@@ -16,6 +16,7 @@ import { UdpSendError } from './errors/udp-send.error.js';
 import { UdpServerStateError } from './errors/udp-server-state.error.js';
 import { UdpSocketError } from './errors/udp-socket.error.js';
 import { localIPv4Addresses } from './local-addresses.js';
+import { receiveQueueBytes } from './receive-queue.js';
 import { isDatagram, isDatagramList } from './reply-datagrams.js';
 import { isLoggableCount, Tally } from './tally.js';
 import { remoteKeyOf, UdpContext } from './udp-context.js';
@@ -142,6 +143,15 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
   }
 
   /** Datagrams the decoder rejected, by its reason (a copy). */
+  /**
+   * Bytes received by the kernel for this server's port and not read yet (Linux; undefined
+   * elsewhere or before listen): how far behind the datagrams being handled now are.
+   */
+  receiveQueueBytes(): Promise<number | undefined> {
+    if (this.state !== 'listening') return Promise.resolve(undefined);
+    return receiveQueueBytes(this.endpoints[0].socket.address().port);
+  }
+
   rejectionCounts(): Map<string, number> {
     return this.rejections.snapshot();
   }

@@ -1,0 +1,50 @@
+/**
+ * `libs/camera-emulator`: byte-exact emulations of the ESP32-CAM firmware in the field
+ * (generation A stop-and-wait, generation B burst, and the seed variant that sends S), each device
+ * on its own UDP socket behind a seeded lossy link. No Nest: used by the end-to-end tests, the
+ * fleet simulator and the benchmark.
+ */
+export { CameraDevice, type CameraDeviceOptions, type UploadOptions } from './camera-device.js';
+export type { DeviceEvent, DeviceObserver, TimeoutPhase } from './device-events.js';
+export type { Endpoint } from './device-socket.js';
+export {
+  BURST_GIVE_UP_AFTER,
+  CHIP_BUFFER_BYTES,
+  CHIP_HEADER_BYTES,
+  ETHERNET_PACKET_SIZE,
+  FACTORY_DEVICE_ID,
+  FIRMWARE,
+  FIRMWARE_PORT,
+  REPLY_BUFFER_BYTES,
+  SEED_IMAGE_SIZE_BYTES,
+  WIFI_PACKET_SIZE,
+  isStopAndWait,
+  type Build,
+  type FirmwareProfile,
+  type Generation,
+  type GiveUpCounter,
+  type ReplyReadMode,
+} from './firmware.js';
+export {
+  LossyLink,
+  symmetricLink,
+  type LinkConditions,
+  type LinkCounters,
+  type LinkDirection,
+  type LinkOptions,
+} from './lossy-link.js';
+export { dataPacket, maxImageSize, planPackets, type PacketPlan } from './packet-plan.js';
+export { ReceiveBuffer, type ReceiveBufferOptions } from './receive-buffer.js';
+export {
+  isAnalysisResult,
+  isUploadAccepted,
+  judgeDataReply,
+  readMissingList,
+  type DataReplyVerdict,
+  type MissingList,
+} from './reply-checks.js';
+export { screenReply, type ScreenContext } from './reply-screen.js';
+export { SeededRandom } from './seeded-random.js';
+export { syntheticJpeg } from './synthetic-jpeg.js';
+export { FIRMWARE_TIMING, scaleTiming, type FirmwareTiming } from './timing.js';
+export type { AnalysisOutcome, GiveUpReason, UploadResult } from './upload-result.js';

@@ -1,0 +1,88 @@
+/**
+ * Every timeout and pause of the deployed firmware, in one place. A device emulator never waits
+ * for a number written inline: it reads its {@link FirmwareTiming}, so that tests and benchmarks
+ * can run the same logic faster with {@link scaleTiming}.
+ */
+
+/** The waits of one firmware build, in milliseconds. A generation ignores the fields it has no use for. */
+export interface FirmwareTiming {
+  /** How long the device waits for the reply to its upload request (op 1). */
+  readonly requestTimeoutMs: number;
+  /** Pause after an unanswered upload request before the next try. */
+  readonly requestRetryDelayMs: number;
+  /** Generation A: how long it waits for the ACK of a data packet (op 2). */
+  readonly packetTimeoutMs: number;
+  /** Generation A: pause after a NACK or a packet timeout before resending the packet. */
+  readonly packetRetryDelayMs: number;
+  /** Generation B: how long it waits for the reply to an end of transfer (op 3). */
+  readonly endOfTransferTimeoutMs: number;
+  /** Generation B: pause after an unanswered end of transfer before sending it again. */
+  readonly endOfTransferRetryDelayMs: number;
+}
+
+/** Generation A waits this long for any reply (request or packet). */
+const STOP_AND_WAIT_TIMEOUT_MS = 5000;
+
+/** Generation A pauses this long before resending a data packet (both builds). */
+const STOP_AND_WAIT_PACKET_RETRY_MS = 1000;
+
+/** Generation B waits this long for any reply. */
+const BURST_TIMEOUT_MS = 1000;
+
+/** Generation B pauses this long between two tries. */
+const BURST_RETRY_DELAY_MS = 100;
+
+/**
+ * The timings of the firmware in the field (PROTOCOL.md, "The firmware already in the field"):
+ * - `A_WIFI`: generation A, WiFi build: 5000 ms timeouts, 1000 ms before a new request;
+ * - `A_ETHERNET`: generation A, optimised Ethernet build: 5000 ms timeouts, 100 ms before a new
+ *   request (a packet is still resent after 1000 ms);
+ * - `B`: generation B: 1000 ms timeouts, 100 ms between tries.
+ */
+export const FIRMWARE_TIMING = Object.freeze({
+  A_WIFI: Object.freeze<FirmwareTiming>({
+    requestTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
+    requestRetryDelayMs: 1000,
+    packetTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
+    packetRetryDelayMs: STOP_AND_WAIT_PACKET_RETRY_MS,
+    endOfTransferTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
+    endOfTransferRetryDelayMs: STOP_AND_WAIT_PACKET_RETRY_MS,
+  }),
+  A_ETHERNET: Object.freeze<FirmwareTiming>({
+    requestTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
+    requestRetryDelayMs: 100,
+    packetTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
+    packetRetryDelayMs: STOP_AND_WAIT_PACKET_RETRY_MS,
+    endOfTransferTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
+    endOfTransferRetryDelayMs: STOP_AND_WAIT_PACKET_RETRY_MS,
+  }),
+  B: Object.freeze<FirmwareTiming>({
+    requestTimeoutMs: BURST_TIMEOUT_MS,
+    requestRetryDelayMs: BURST_RETRY_DELAY_MS,
+    packetTimeoutMs: BURST_TIMEOUT_MS,
+    packetRetryDelayMs: BURST_RETRY_DELAY_MS,
+    endOfTransferTimeoutMs: BURST_TIMEOUT_MS,
+    endOfTransferRetryDelayMs: BURST_RETRY_DELAY_MS,
+  }),
+});
+
+/**
+ * The same timing `factor` times faster or slower: every field multiplied by `factor` and
+ * rounded, never below 1 ms (a zero timeout would make every reply late).
+ *
+ * @throws RangeError when `factor` is not a positive finite number.
+ */
+export function scaleTiming(timing: FirmwareTiming, factor: number): FirmwareTiming {
+  if (!Number.isFinite(factor) || factor <= 0) {
+    throw new RangeError(`timing factor must be a positive number, got ${String(factor)}`);
+  }
+  const scale = (ms: number): number => Math.max(1, Math.round(ms * factor));
+  return Object.freeze({
+    requestTimeoutMs: scale(timing.requestTimeoutMs),
+    requestRetryDelayMs: scale(timing.requestRetryDelayMs),
+    packetTimeoutMs: scale(timing.packetTimeoutMs),
+    packetRetryDelayMs: scale(timing.packetRetryDelayMs),
+    endOfTransferTimeoutMs: scale(timing.endOfTransferTimeoutMs),
+    endOfTransferRetryDelayMs: scale(timing.endOfTransferRetryDelayMs),
+  });
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MAX_MISSING_PER_REPLY } from '#protocol';
+import {
+  FIRMWARE,
+  FIRMWARE_TIMING,
+  scaleTiming,
+  syntheticJpeg,
+  type DeviceEvent,
+  type LinkOptions,
+} from '#camera-emulator';
+import { DevicePool, describeResult, sentBy } from './support/devices.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { assertStored } from './support/stored-images.js';
+
+/** Generation B (burst + end of transfer, P = 1460) against the real gateway over real UDP. */
+describe('generation B firmware against the gateway', () => {
+  let gateway: TestGateway;
+  const devices = new DevicePool();
+  const sent: ReturnType<typeof sentBy>[] = [];
+
+  before(async () => {
+    gateway = await startTestGateway();
+  });
+
+  after(async () => {
+    await devices.closeAll();
+    await gateway.close();
+  });
+
+  it('real firmware timing: one round, no timeout, no per-packet reply, stored byte for byte', async () => {
+    const device = await devices.open({ server: gateway.udp, firmware: FIRMWARE.B });
+    const image = syntheticJpeg(200_000, 31);
+    const result = await device.upload(image, { deadlineMs: 20_000 });
+    assert.equal(result.ok, true, describeResult(result));
+    assert.deepEqual(
+      [result.packets, result.requestTries, result.rounds, result.timeouts, result.retransmissions],
+      [138, 1, 1, 0, 0],
+    );
+    assert.deepEqual(result.violations, [], 'no per-packet ACK, nothing over 32 bytes');
+    sent.push(sentBy(device, image));
+    const [stored] = await assertStored(gateway.storageDir, sent);
+    assert.equal(stored.sidecar.flowMode, 'burst');
+    assert.deepEqual([stored.sidecar.packets, stored.sidecar.packetSize], [138, 1460]);
+
+    // Its second image, from the same address and port: the gateway remembers it bursts.
+    const second = syntheticJpeg(50_000, 32);
+    const again = await device.upload(second, { deadlineMs: 20_000 });
+    assert.equal(again.ok, true, describeResult(again));
+    assert.deepEqual([again.rounds, again.timeouts, again.violations.length], [1, 0, 0]);
+    sent.push(sentBy(device, second));
+    await assertStored(gateway.storageDir, sent);
+  });
+
+  it('20% loss both ways, with duplicates and reordering: every image intact, no violation', async () => {
+    const conditions = { loss: 0.2, duplication: 0.1, delayMs: 1, jitterMs: 8 };
+    const uploads = await Promise.all(
+      [0, 1, 2].map(async (position) => {
+        const link: LinkOptions = { seed: 200 + position, outgoing: conditions, incoming: conditions };
+        const device = await devices.open({
+          server: gateway.udp,
+          firmware: FIRMWARE.B,
+          deviceId: 40 + position,
+          timing: scaleTiming(FIRMWARE_TIMING.B, 0.25),
+          link,
+        });
+        const image = syntheticJpeg(90_000 + 7_777 * position, 40 + position);
+        return { device, image, result: await device.upload(image, { deadlineMs: 30_000 }) };
+      }),
+    );
+    for (const { device, image, result } of uploads) {
+      console.log(`20% loss, B: ${describeResult(result)}`);
+      assert.equal(result.ok, true, describeResult(result));
+      assert.deepEqual(result.violations, []);
+      assert.ok(result.retransmissions > 0 && device.linkCounters.incoming.lost > 0, 'the link lost packets');
+      sent.push(sentBy(device, image));
+    }
+    await assertStored(gateway.storageDir, sent);
+  });
+
+  it('more than 28 missing on a 255-packet image: listed 28 at a time, round after round', async () => {
+    const lists: (readonly number[])[] = [];
+    const observer = (event: DeviceEvent): void => {
+      if (event.type === 'missing') lists.push(event.indices);
+    };
+    const link: LinkOptions = { seed: 7, outgoing: { loss: 0.35 }, incoming: { loss: 0.05 } };
+    const device = await devices.open({
+      server: gateway.udp,
+      firmware: FIRMWARE.B,
+      deviceId: 50,
+      timing: scaleTiming(FIRMWARE_TIMING.B, 0.25),
+      link,
+      observer,
+    });
+    const image = syntheticJpeg(255 * 1452 - 100, 50);
+    const result = await device.upload(image, { deadlineMs: 30_000 });
+    console.log(
+      `35% loss, 255 packets, B: ${describeResult(result)}; lists of ${lists.map((list) => list.length).join(', ')}`,
+    );
+    assert.equal(result.ok, true, describeResult(result));
+    assert.equal(result.packets, 255);
+    assert.deepEqual(result.violations, []);
+    assert.equal(lists[0].length, MAX_MISSING_PER_REPLY, 'the first list is full: more than 28 were missing');
+    assert.ok(lists.filter((list) => list.length === MAX_MISSING_PER_REPLY).length >= 2);
+    sent.push(sentBy(device, image));
+    const stored = await assertStored(gateway.storageDir, sent);
+    assert.ok(stored.at(-1)!.sidecar.endOfTransferRounds >= 3);
+  });
+});
