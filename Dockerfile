@@ -37,7 +37,10 @@ COPY . .
 RUN npm run build
 
 FROM base AS runtime
+# UV_USE_IO_URING=0: with libuv's io_uring file I/O on, the ACK rate of 16 lockstep devices fell
+# from about 9.8k/s to 6.2k/s on a 2-core machine while images were being written.
 ENV NODE_ENV=production \
+    UV_USE_IO_URING=0 \
     STORAGE_DIR=/data/images \
     LOG_FORMAT=json \
     MODEL_DIR=/app/models/default
