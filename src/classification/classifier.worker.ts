@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import sharp from 'sharp';
 import {
   classifyBatch,
   loadModel,
@@ -74,6 +75,10 @@ async function classifyJobs(model: LoadedModel, jobs: readonly ClassifyJob[]): P
 }
 
 async function main(): Promise<void> {
+  // Each image is decoded once: libvips' cache would only hold memory. One libvips thread per
+  // decode keeps a worker on one core, leaving the other to the loop that answers the cameras.
+  sharp.cache(false);
+  sharp.concurrency(1);
   let model: LoadedModel;
   let backend: string;
   try {
