@@ -122,7 +122,8 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
     if (this.queued.has(sidecarPath)) return;
     const queuedAt = this.clock.now();
     if (!this.pool) {
-      void this.finish(sidecarPath, record, queuedAt, undefined);
+      // After the reply that acknowledges the image has gone out: a result sent before it is discarded.
+      setImmediate(() => void this.finish(sidecarPath, record, queuedAt, undefined));
       return;
     }
     const imagePath = sidecarPath.replace(/\.json$/, '.jpg');

@@ -34,25 +34,24 @@ async function classifyJobs(model: LoadedModel, jobs: readonly ClassifyJob[]): P
   const outcomes = new Map<number, JobOutcome>();
   const decoded: { job: ClassifyJob; image: PreprocessedImage }[] = [];
   const decodeStarted = performance.now();
-  await Promise.all(
-    jobs.map(async (job) => {
-      try {
-        const bytes = await readFile(job.imagePath);
-        decoded.push({
-          job,
-          image: await preprocessImage(bytes, { size: model.input, preprocessing: model.preprocessing }),
-        });
-      } catch (error) {
-        const undecodable = error instanceof UndecodableImageError;
-        outcomes.set(job.id, {
-          id: job.id,
-          ok: false,
-          reason: undecodable ? 'undecodable' : 'failed',
-          message: (error as Error).message,
-        });
-      }
-    }),
-  );
+  // One decode at a time: parallel decodes took more cores and memory than the loop can spare.
+  for (const job of jobs) {
+    try {
+      const bytes = await readFile(job.imagePath);
+      decoded.push({
+        job,
+        image: await preprocessImage(bytes, { size: model.input, preprocessing: model.preprocessing }),
+      });
+    } catch (error) {
+      const undecodable = error instanceof UndecodableImageError;
+      outcomes.set(job.id, {
+        id: job.id,
+        ok: false,
+        reason: undecodable ? 'undecodable' : 'failed',
+        message: (error as Error).message,
+      });
+    }
+  }
   const decodeMs = (performance.now() - decodeStarted) / Math.max(1, jobs.length);
   if (decoded.length > 0) {
     const inferenceStarted = performance.now();

@@ -55,11 +55,15 @@ export class MetricsService implements OnModuleInit {
     labelNames: ['reason'],
     registers: [this.registry],
   });
-  private readonly repliesSent = new Counter({
+  private readonly repliesSent: Counter<'op'> = new Counter({
     name: METRIC.repliesSent,
     help: 'Datagrams sent to devices, by operation.',
     labelNames: ['op'],
     registers: [this.registry],
+    collect: () => {
+      this.repliesSent.reset();
+      for (const [op, count] of this.replyCounts) this.repliesSent.labels(op).inc(count);
+    },
   });
   private readonly transfers = new Counter({
     name: METRIC.transfers,
@@ -135,7 +139,8 @@ export class MetricsService implements OnModuleInit {
     },
   });
 
-  private readonly repliesByOp = new Map<string, Counter.Internal>();
+  /** Replies sent, by op, counted with a plain increment on the send path and read at scrape time. */
+  private readonly replyCounts = new Map<string, number>();
 
   constructor(
     private readonly transferEvents: TransferEvents,
@@ -190,12 +195,7 @@ export class MetricsService implements OnModuleInit {
 
   private countReply(datagram: Uint8Array): void {
     const op = replyOpOf(datagram);
-    let counter = this.repliesByOp.get(op);
-    if (!counter) {
-      counter = this.repliesSent.labels(op);
-      this.repliesByOp.set(op, counter);
-    }
-    counter.inc();
+    this.replyCounts.set(op, (this.replyCounts.get(op) ?? 0) + 1);
   }
 
   private collectReceived(): void {
