@@ -1,4 +1,5 @@
-import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, writevSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   decodeSpool,
@@ -26,13 +27,14 @@ export interface SpoolRecovery {
  * Transfers in flight, on disk: what a transfer has acknowledged survives the process (a crash,
  * an OOM kill, a redeploy), so that after a restart the camera's next resent packet is simply
  * acknowledged. One append-only file a transfer, each record written whole with O_APPEND.
- * Writes go to the page cache without fsync: they survive the process, not a power cut (the
- * finished image itself is fsynced before it is acknowledged).
+ *
+ * Writes are synchronous and go to the page cache without fsync: a few microseconds each, done
+ * before the reply they guard is built, with no thread-pool round trip on the datagram path
+ * (measured: asynchronous writes halved the ACK rate). They survive the process, not a power cut
+ * (the finished image itself is fsynced before it is acknowledged).
  */
 export class TransferSpool {
-  private readonly handles = new Map<string, Promise<FileHandle>>();
-  /** Per transfer, the last write: writes of one transfer are chained so they land in order. */
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly files = new Map<string, number>();
 
   constructor(readonly directory: string) {}
 
@@ -47,53 +49,50 @@ export class TransferSpool {
 
   /** Reopens the file of a transfer recovered at start-up, to append to it. */
   resume(transferId: string): void {
-    this.handles.set(transferId, open(this.pathOf(transferId), 'a'));
+    this.files.set(transferId, openSync(this.pathOf(transferId), 'a'));
   }
 
-  /** Starts a transfer's file; resolves once the header is written. */
-  begin(header: SpoolHeader): Promise<void> {
-    const handle = open(this.pathOf(header.transferId), 'a');
-    this.handles.set(header.transferId, handle);
-    return this.write(header.transferId, encodeHeader(header));
+  /** Starts a transfer's file with its header. Throws when the disk refuses. */
+  begin(header: SpoolHeader): void {
+    const file = openSync(this.pathOf(header.transferId), 'a');
+    this.files.set(header.transferId, file);
+    this.write(header.transferId, encodeHeader(header));
   }
 
-  /** Appends an acknowledged packet; resolves once it is written. */
-  append(transferId: string, index: number, payload: Buffer): Promise<void> {
-    return this.write(transferId, encodePacketPrefix(index, payload), payload);
+  /** Appends an acknowledged packet. Throws when the disk refuses. */
+  append(transferId: string, index: number, payload: Buffer): void {
+    this.write(transferId, encodePacketPrefix(index, payload), payload);
   }
 
-  recordFlowMode(transferId: string, mode: SpooledFlowMode): Promise<void> {
-    return this.write(transferId, encodeFlowMode(mode));
+  recordFlowMode(transferId: string, mode: SpooledFlowMode): void {
+    this.write(transferId, encodeFlowMode(mode));
   }
 
   /** Marks the image stored: after a restart the transfer answers late duplicates, never stores again. */
-  recordStored(transferId: string, stored: SpoolStored): Promise<void> {
-    return this.write(transferId, encodeStored(stored));
-  }
-
-  /** Resolves when every write so far for the transfer has landed. */
-  settled(transferId: string): Promise<void> {
-    return this.tails.get(transferId) ?? Promise.resolve();
+  recordStored(transferId: string, stored: SpoolStored): void {
+    this.write(transferId, encodeStored(stored));
   }
 
   /** Closes a transfer's file and deletes it. */
   async discard(transferId: string): Promise<void> {
-    await this.close(transferId);
+    this.close(transferId);
     await rm(this.pathOf(transferId), { force: true });
   }
 
   /** Closes a transfer's file and keeps it, for the next start (graceful shutdown). */
-  async close(transferId: string): Promise<void> {
-    const handle = this.handles.get(transferId);
-    if (!handle) return;
-    this.handles.delete(transferId);
-    await this.tails.get(transferId)?.catch(() => undefined);
-    this.tails.delete(transferId);
-    await (await handle.catch(() => undefined))?.close().catch(() => undefined);
+  close(transferId: string): void {
+    const file = this.files.get(transferId);
+    if (file === undefined) return;
+    this.files.delete(transferId);
+    try {
+      closeSync(file);
+    } catch {
+      // Already gone: nothing to keep open.
+    }
   }
 
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.handles.keys()].map((id) => this.close(id)));
+  closeAll(): void {
+    for (const transferId of [...this.files.keys()]) this.close(transferId);
   }
 
   /** Reads every spool file; an unreadable one is moved to quarantine, never retried in a loop. */
@@ -106,8 +105,9 @@ export class TransferSpool {
       const path = join(this.directory, name);
       try {
         const contents = decodeSpool(await readFile(path));
-        if (`${contents.header.transferId}${SPOOL_SUFFIX}` !== name)
+        if (`${contents.header.transferId}${SPOOL_SUFFIX}` !== name) {
           throw new SpoolFormatError('file name and header disagree');
+        }
         entries.push(contents);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -118,17 +118,10 @@ export class TransferSpool {
     return { entries, quarantined };
   }
 
-  private write(transferId: string, ...buffers: Buffer[]): Promise<void> {
-    const handle = this.handles.get(transferId);
-    if (!handle) return Promise.reject(new Error(`no spool file open for transfer ${transferId}`));
-    const previous = this.tails.get(transferId) ?? Promise.resolve();
-    const next = previous
-      .catch(() => undefined)
-      .then(async () => {
-        await (await handle).writev(buffers);
-      });
-    this.tails.set(transferId, next);
-    return next;
+  private write(transferId: string, ...buffers: Buffer[]): void {
+    const file = this.files.get(transferId);
+    if (file === undefined) throw new Error(`no spool file open for transfer ${transferId}`);
+    writevSync(file, buffers);
   }
 
   private pathOf(transferId: string): string {

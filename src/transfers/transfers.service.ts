@@ -26,7 +26,6 @@ import {
   sameParameters,
   Transfer,
   type FlowMode,
-  type PacketOutcome,
   type TransferParameters,
 } from './transfer.js';
 import { TransferEvents } from './transfer-events.js';
@@ -95,7 +94,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.store.stop();
-    await this.spool?.closeAll();
+    this.spool?.closeAll();
   }
 
   get activeTransfers(): number {
@@ -130,7 +129,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     const unfinished = [...this.store.activeTransfers()];
     await Promise.all(unfinished.map((transfer) => transfer.storing));
     if (this.spool) {
-      await this.spool.closeAll();
+      this.spool.closeAll();
       return unfinished.length;
     }
     for (const transfer of unfinished) {
@@ -139,7 +138,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     return unfinished.length;
   }
 
-  handleUploadRequest(request: UploadRequest, remote: RemoteEndpoint): Reply | Promise<Reply> {
+  handleUploadRequest(request: UploadRequest, remote: RemoteEndpoint): Reply {
     const parameters = parametersOf(request);
     const key = transferKey(ClientType.CableCamera, request.deviceId, remote);
     const existing = this.store.get(key);
@@ -147,8 +146,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
       existing.counters.duplicateRequests++;
       if (existing.state === 'receiving') existing.repeatedRequestEchoes ??= new Set();
       this.events.emit('retransmission', 'duplicate-request');
-      const reply = this.uploadReply(request, ReplyStatus.Ok);
-      return this.spool ? this.spool.settled(existing.transferId).then(() => reply) : reply;
+      return this.uploadReply(request, ReplyStatus.Ok);
     }
     if (this.draining) return this.refuse(request, ReplyStatus.Busy, remote);
     const status = checkUploadParameters(parameters, this.limits);
@@ -177,18 +175,16 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     );
     this.store.add(transfer);
     this.events.emit('accepted', transfer);
-    const accepted = this.uploadReply(request, ReplyStatus.Ok);
-    if (!this.spool) return accepted;
-    // The transfer exists on disk before the device hears it was accepted.
-    return this.spool.begin(spoolHeaderOf(transfer)).then(
-      () => accepted,
-      (error: Error) => {
-        if (this.store.get(key) === transfer) this.store.remove(key);
-        void this.spool?.discard(transfer.transferId);
-        this.events.emit('storageFailed', transfer, error);
-        return this.refuse(request, ReplyStatus.StorageFailure, remote);
-      },
-    );
+    try {
+      // The transfer exists on disk before the device hears it was accepted.
+      this.spool?.begin(spoolHeaderOf(transfer));
+    } catch (error) {
+      this.store.remove(key);
+      void this.spool?.discard(transfer.transferId);
+      this.events.emit('storageFailed', transfer, error as Error);
+      return this.refuse(request, ReplyStatus.StorageFailure, remote);
+    }
+    return this.uploadReply(request, ReplyStatus.Ok);
   }
 
   handleDataPacket(packet: DataPacket, remote: RemoteEndpoint): Reply | Promise<Reply> {
@@ -214,14 +210,16 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     if (outcome !== 'new') {
       this.events.emit('retransmission', outcome === 'conflict' ? 'conflicting-packet' : 'duplicate-packet');
     }
-    const spooled = this.spool ? this.spoolPacket(transfer, outcome, packet) : undefined;
+    if (outcome === 'new' && !this.spoolPacket(transfer, packet)) {
+      return this.nack(transfer, packet, ReplyStatus.StorageFailure);
+    }
     if (transfer.isComplete && transfer.state !== 'storing') this.beginStoring(transfer);
 
     const ack = this.dataReply(packet, ReplyStatus.Ok);
     // Once the image is whole, any ACK waits for the disk: acknowledged means stored.
     const stored = transfer.storing;
-    if (transfer.flowMode === 'stop-and-wait' && !stored && !spooled) return ack;
-    return this.replyOnceKnown(transfer, stored, spooled, (ok) =>
+    if (transfer.flowMode === 'stop-and-wait' && !stored) return ack;
+    return this.replyOnceKnown(transfer, stored, (ok) =>
       ok ? ack : this.nack(transfer, packet, ReplyStatus.StorageFailure),
     );
   }
@@ -341,10 +339,14 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     );
     this.store.add(replacement);
     this.events.emit('accepted', replacement);
-    this.spool?.begin(spoolHeaderOf(replacement)).catch(() => undefined);
+    try {
+      this.spool?.begin(spoolHeaderOf(replacement));
+    } catch (error) {
+      this.events.emit('storageFailed', replacement, error as Error);
+    }
     for (const [index, payload] of echoed) {
       this.store.acceptPacket(replacement, index, payload);
-      this.spool?.append(replacement.transferId, index, payload).catch(() => undefined);
+      this.spoolPacket(replacement, { index, payload });
     }
     return this.handleDataPacket(packet, remote);
   }
@@ -400,44 +402,36 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     transfer.flowMode = mode;
     this.probes.delete(transfer);
     this.knownFlowModes.set(transfer.key, mode);
-    this.spool?.recordFlowMode(transfer.transferId, mode).catch(() => undefined);
+    try {
+      this.spool?.recordFlowMode(transfer.transferId, mode);
+    } catch {
+      // The mode is learnt again after a restart.
+    }
   }
 
   /** Waits for the flow mode to be known (and the write, when one is under way), then replies. */
   private async replyOnceKnown(
     transfer: Transfer,
     stored: Promise<boolean> | undefined,
-    spooled: Promise<boolean> | undefined,
     reply: (ok: boolean) => Reply,
   ): Promise<Reply> {
     const mode =
       transfer.flowMode === 'probing' ? await this.probes.get(transfer)?.decided : transfer.flowMode;
     if (mode === 'burst') return undefined;
-    // The packet, and the flow mode learnt meanwhile, are on disk before the ACK.
-    const spoolOk = spooled ? (await spooled) && (await this.spoolSettled(transfer)) : true;
-    const storedOk = stored ? await stored : true;
-    return reply(spoolOk && storedOk);
+    return reply(stored ? await stored : true);
   }
 
-  /** Writes a new packet to the spool (a duplicate waits for its first copy); false on failure. */
-  private spoolPacket(transfer: Transfer, outcome: PacketOutcome, packet: DataPacket): Promise<boolean> {
-    if (outcome !== 'new') return this.spoolSettled(transfer);
-    return this.spool!.append(transfer.transferId, packet.index, packet.payload).then(
-      () => true,
-      (error: Error) => {
-        this.store.forgetPacket(transfer, packet.index);
-        this.events.emit('storageFailed', transfer, error);
-        return false;
-      },
-    );
-  }
-
-  private spoolSettled(transfer: Transfer): Promise<boolean> {
-    if (!this.spool) return Promise.resolve(true);
-    return this.spool.settled(transfer.transferId).then(
-      () => true,
-      () => false,
-    );
+  /** Writes a new packet to the spool (when there is one); false, the packet taken back, on failure. */
+  private spoolPacket(transfer: Transfer, packet: Pick<DataPacket, 'index' | 'payload'>): boolean {
+    if (!this.spool) return true;
+    try {
+      this.spool.append(transfer.transferId, packet.index, packet.payload);
+      return true;
+    } catch (error) {
+      this.store.forgetPacket(transfer, packet.index);
+      this.events.emit('storageFailed', transfer, error as Error);
+      return false;
+    }
   }
 
   private beginStoring(transfer: Transfer): void {
@@ -445,11 +439,16 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     transfer.state = 'storing';
     const writeStartedAt = performance.now();
     transfer.storing = this.images.save(image, this.arrivalOf(transfer)).then(
-      async (stored) => {
+      (stored) => {
         // Before the final ACK: after a restart the transfer answers late duplicates, never stores twice.
-        await this.spool
-          ?.recordStored(transfer.transferId, { imageId: stored.imageId, storedAt: this.clock.now() })
-          .catch(() => undefined);
+        try {
+          this.spool?.recordStored(transfer.transferId, {
+            imageId: stored.imageId,
+            storedAt: this.clock.now(),
+          });
+        } catch {
+          // Without the mark a restart stores the image again, onto the same file.
+        }
         this.store.complete(transfer, stored.imageId);
         this.events.emit('completed', transfer, stored, (performance.now() - writeStartedAt) / 1000);
         return true;
