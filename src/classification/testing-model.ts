@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import { saveLayersModel, selectBackend } from '#vision';
+import { selectBackend } from '#vision';
+import { writeTinyLayersModel } from '../../libs/vision/src/testing/tiny-models.js';
 
 /**
  * Writes a tiny, deterministic layers model (16×16 RGB → softmax over `labels`) for tests: real
@@ -7,21 +7,11 @@ import { saveLayersModel, selectBackend } from '#vision';
  */
 export async function writeTinyModel(directory: string, labels: readonly string[]): Promise<void> {
   await selectBackend('cpu');
-  const model = tf.sequential({
-    layers: [
-      tf.layers.averagePooling2d({ inputShape: [16, 16, 3], poolSize: 8 }),
-      tf.layers.flatten(),
-      tf.layers.dense({
-        units: labels.length,
-        activation: 'softmax',
-        kernelInitializer: 'ones',
-        biasInitializer: 'zeros',
-      }),
-    ],
+  const kernel = [0, 1, 2].map((channel) => labels.map((_, index) => ((index + channel) % 3) / 3 - 0.3));
+  await writeTinyLayersModel(directory, {
+    size: 16,
+    kernel,
+    bias: labels.map(() => 0),
+    metadata: { labels: [...labels], imageSize: 16 } as never,
   });
-  const [kernel] = model.layers[2]!.getWeights();
-  const values = Array.from({ length: kernel!.size }, (_, i) => ((i * 7) % 5) / 5 - 0.4);
-  model.layers[2]!.setWeights([tf.tensor(values, kernel!.shape), tf.zeros([labels.length])]);
-  await saveLayersModel(model, directory, { labels: [...labels], imageSize: 16 } as never);
-  model.dispose();
 }
