@@ -40,6 +40,16 @@ const MAX_BACKLOG = 3000;
 /** How often the classifier's progress is read from /metrics (in both phases, for fairness). */
 const POLL_MS = 1000;
 
+/** Classifying the gateway does between its start and the first ping (start-up, readiness). */
+const START_UP_SECONDS = 1;
+
+/** Attempts with a growing backlog when it drained before enough saturated pings. */
+const MAX_ATTEMPTS = 3;
+const BACKLOG_GROWTH = 4;
+
+/** Share of the saturated pings that must be answered while the backlog is still queued. */
+const MIN_SATURATED_SHARE = 0.5;
+
 /** Longest wait for the backlog to be classified before the idle pings. */
 const DRAIN_TIMEOUT_MS = 120_000;
 
@@ -112,12 +122,36 @@ export async function runNoBlocking(
 ): Promise<NoBlockingResult> {
   const { pings, pingIntervalMs, saturationMarginSeconds } = context.scale;
   const rate = classifierRate ?? ASSUMED_IMAGES_PER_SECOND;
-  const windowSeconds = ((WARM_UP_PINGS + pings) * (pingIntervalMs + 0.5)) / 1000 + saturationMarginSeconds;
-  const wanted = Math.min(
-    MAX_BACKLOG,
-    Math.max(2 * UPLOADING_DEVICES, Math.ceil(rate * windowSeconds * 1.5)),
-  );
-  const storageDir = join(context.workDir, 'no-blocking-images');
+  const windowSeconds =
+    ((WARM_UP_PINGS + pings) * (pingIntervalMs + 0.5)) / 1000 + saturationMarginSeconds + START_UP_SECONDS;
+  let wanted = Math.min(MAX_BACKLOG, Math.max(2 * UPLOADING_DEVICES, Math.ceil(rate * windowSeconds * 1.5)));
+  for (let attempt = 1; ; attempt++) {
+    const result = await measureWithBacklog(context, wanted, attempt, rate);
+    if (result) return result;
+    if (attempt === MAX_ATTEMPTS || wanted === MAX_BACKLOG) {
+      throw new Error(
+        `No blocking: even a backlog of ${wanted} images drained before ${MIN_SATURATED_SHARE * 100}% of the saturated pings.`,
+      );
+    }
+    // The rate was underestimated (a smoke run measures the classifier on a few cold images).
+    wanted = Math.min(MAX_BACKLOG, wanted * BACKLOG_GROWTH);
+    context.progress(`no blocking: the backlog drained too soon; again with ${wanted} images`);
+  }
+}
+
+/**
+ * One attempt: uploads the backlog, starts a production gateway on it, pings it while it
+ * classifies, then once idle. Undefined when the backlog drained before enough saturated pings.
+ */
+async function measureWithBacklog(
+  context: BenchContext,
+  wanted: number,
+  attempt: number,
+  rate: number,
+): Promise<NoBlockingResult | undefined> {
+  const { pings, pingIntervalMs } = context.scale;
+  // A fresh directory each attempt: the backlog is only picked up when a gateway starts.
+  const storageDir = join(context.workDir, `no-blocking-images-${attempt}`);
   context.progress(
     `no blocking: uploading ${wanted} images for the classifier's backlog (about ${rate.toFixed(0)} images/s)`,
   );
@@ -147,6 +181,7 @@ export async function runNoBlocking(
       const { series: saturated, scheduling: saturatedScheduling } = await timed(() =>
         pinger.series(pings, pingIntervalMs, 1000, () => watch.depth === 0),
       );
+      if (saturated.rttMs.length < pings * MIN_SATURATED_SHARE) return undefined;
       if (saturated.rttMs.length < pings) {
         context.note(
           `No blocking: the backlog drained after ${saturated.rttMs.length} of ${pings} saturated pings.`,
