@@ -9,6 +9,8 @@ export type BenchMode = 'full' | 'quick' | 'smoke';
 export interface BenchScale {
   /** Measurement window of each packet-path point. */
   readonly packetWindowMs: number;
+  /** Rounds over the three packet-path servers (each figure is the median of its rounds). */
+  readonly packetRounds: number;
   /** Size of the lockstep devices' images (100 packets at P = 1460). */
   readonly packetImageBytes: number;
   readonly fleetDevices: number;
@@ -33,7 +35,8 @@ export interface BenchScale {
 
 export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
   full: {
-    packetWindowMs: 4000,
+    packetWindowMs: 2500,
+    packetRounds: 3,
     packetImageBytes: 145_000,
     fleetDevices: 255,
     fleetImagesPerDevice: 4,
@@ -49,6 +52,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
   },
   quick: {
     packetWindowMs: 800,
+    packetRounds: 1,
     packetImageBytes: 145_000,
     fleetDevices: 255,
     fleetImagesPerDevice: 1,
@@ -64,6 +68,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
   },
   smoke: {
     packetWindowMs: 300,
+    packetRounds: 1,
     packetImageBytes: 29_000,
     fleetDevices: 9,
     fleetImagesPerDevice: 1,

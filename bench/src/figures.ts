@@ -51,6 +51,7 @@ export function requiredFigureKeys(): string[] {
     for (const spool of SPOOL_SETTINGS) {
       keys.push(`packet-path.${spool}.n${devices}.acks-per-second`, `packet-path.${spool}.n${devices}.ratio`);
     }
+    keys.push(`packet-path.spool-cost.n${devices}`);
   }
   keys.push(
     'fleet.images-per-second',

@@ -95,19 +95,6 @@ async function measure(
   }
 }
 
-async function measureAll(
-  context: BenchContext,
-  server: LoadedServer,
-  target: PacketTarget,
-): Promise<PacketPoint[]> {
-  const points: PacketPoint[] = [];
-  for (const devices of PACKET_PATH_DEVICES) {
-    context.progress(`  ${target}: ${devices} lockstep device(s), ${context.scale.packetWindowMs} ms window`);
-    points.push(await measure(context, server, target, devices));
-  }
-  return points;
-}
-
 function describe(point: PacketPoint): string {
   const cpu =
     point.serverCpuUsPerAck === null
@@ -116,29 +103,64 @@ function describe(point: PacketPoint): string {
   return `${Math.round(point.acksPerSecond)} ACK/s${cpu}, generator ${point.generatorCpuPercent.toFixed(0)}% CPU, ${point.resends} resends`;
 }
 
+/** The median of the rounds' points (by ACK rate), with the spread of the rounds in its detail. */
+function medianPoint(rounds: readonly PacketPoint[]): PacketPoint & { readonly spread: string } {
+  const sorted = [...rounds].sort((a, b) => a.acksPerSecond - b.acksPerSecond);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const spread =
+    sorted.length > 1
+      ? `median of ${sorted.length} rounds, ${Math.round(sorted[0]!.acksPerSecond)}–${Math.round(sorted.at(-1)!.acksPerSecond)}`
+      : '1 round';
+  return { ...median, spread };
+}
+
 /**
- * Packet path: ACKed data packets per second of the gateway (spool on, then off; analysis off so
+ * Packet path: ACKed data packets per second of the gateway (spool on and off; analysis off so
  * that only the datagram path is measured) against the bare baseline server, at 1, 16 and 64
- * lockstep devices, every server in a child process of its own.
+ * lockstep devices, every server in a child process of its own. The three servers run side by
+ * side and are measured in turn, in rounds whose order rotates, each figure the median of its
+ * rounds: a machine whose speed drifts during the run then weighs on every server alike.
  */
 export async function runPacketPath(context: BenchContext): Promise<PacketPathResult> {
-  context.progress('packet path: baseline server');
+  context.progress('packet path: baseline server and the gateway with the spool on and off');
   const baseline = await startBaselineChild(context.workDir);
-  let points: PacketPoint[];
+  const gatewaySettings = (spool: (typeof SPOOL_SETTINGS)[number]) => ({
+    SPOOL_ENABLED: spool === 'spool-on' ? 'true' : 'false',
+    ANALYSIS_ENABLED: 'false',
+  });
+  let rounds: PacketPoint[] = [];
   try {
-    points = await measureAll(context, { udp: baseline.udp, cpuMs: () => baseline.cpuMs() }, 'baseline');
+    rounds = await withGateway(context, 'packet path spool-on', gatewaySettings('spool-on'), (spoolOn) =>
+      withGateway(context, 'packet path spool-off', gatewaySettings('spool-off'), async (spoolOff) => {
+        const servers: [PacketTarget, LoadedServer][] = [
+          ['baseline', { udp: baseline.udp, cpuMs: () => baseline.cpuMs() }],
+          ['spool-on', { udp: spoolOn.process.udp, cpuMs: () => spoolOn.process.cpuMs() }],
+          ['spool-off', { udp: spoolOff.process.udp, cpuMs: () => spoolOff.process.cpuMs() }],
+        ];
+        const measured: PacketPoint[] = [];
+        const { packetRounds, packetWindowMs } = context.scale;
+        for (let round = 0; round < packetRounds; round++) {
+          for (const devices of PACKET_PATH_DEVICES) {
+            const order = servers.map((_, index) => servers[(index + round) % servers.length]!);
+            context.progress(
+              `  round ${round + 1}/${packetRounds}, ${devices} lockstep device(s), ${packetWindowMs} ms each: ` +
+                order.map(([target]) => target).join(', '),
+            );
+            for (const [target, server] of order)
+              measured.push(await measure(context, server, target, devices));
+          }
+        }
+        return measured;
+      }),
+    );
   } finally {
     await baseline.stop();
   }
-  for (const spool of SPOOL_SETTINGS) {
-    context.progress(`packet path: gateway, ${spool}`);
-    const settings = { SPOOL_ENABLED: spool === 'spool-on' ? 'true' : 'false', ANALYSIS_ENABLED: 'false' };
-    points = points.concat(
-      await withGateway(context, `packet path ${spool}`, settings, (gateway) =>
-        measureAll(context, { udp: gateway.process.udp, cpuMs: () => gateway.process.cpuMs() }, spool),
-      ),
-    );
-  }
+  const pointOf = (target: PacketTarget, devices: number) =>
+    medianPoint(rounds.filter((point) => point.target === target && point.devices === devices));
+  const points = PACKET_PATH_DEVICES.flatMap((devices) =>
+    (['baseline', ...SPOOL_SETTINGS] as const).map((target) => pointOf(target, devices)),
+  );
   for (const devices of PACKET_PATH_DEVICES) {
     const base = points.find((point) => point.target === 'baseline' && point.devices === devices)!;
     context.record({
@@ -147,7 +169,7 @@ export async function runPacketPath(context: BenchContext): Promise<PacketPathRe
       label: `baseline, ${devices} device(s)`,
       value: base.acksPerSecond,
       unit: 'ACK/s',
-      detail: describe(base),
+      detail: `${describe(base)}; ${base.spread}`,
     });
     for (const spool of SPOOL_SETTINGS) {
       const point = points.find((each) => each.target === spool && each.devices === devices)!;
@@ -157,7 +179,7 @@ export async function runPacketPath(context: BenchContext): Promise<PacketPathRe
         label: `gateway ${spool}, ${devices} device(s)`,
         value: point.acksPerSecond,
         unit: 'ACK/s',
-        detail: describe(point),
+        detail: `${describe(point)}; ${point.spread}`,
       });
       context.record({
         key: `packet-path.${spool}.n${devices}.ratio`,
@@ -168,13 +190,41 @@ export async function runPacketPath(context: BenchContext): Promise<PacketPathRe
         detail: `${Math.round(point.acksPerSecond)} / ${Math.round(base.acksPerSecond)} ACK/s`,
       });
     }
+    recordSpoolCost(context, rounds, devices);
   }
   context.note(
     'Packet path: lockstep (stop-and-wait) devices at P = 1460, each on its own 127.2.x.y address, ' +
       `${Math.round(context.scale.packetImageBytes / 1452)}-packet images back to back; each device uploads one image ` +
       'first (the 40 ms flow probe), then ACKs are counted over the window. The gateway runs with ' +
       'ANALYSIS_ENABLED=false (datagram path only; images are still stored and fsynced); the baseline decodes ' +
-      'with the same codec and ACKs at once, nothing else. Both servers run in child processes.',
+      'with the same codec and ACKs at once, nothing else. All three servers run in child processes, side by side, ' +
+      `measured in turn in ${context.scale.packetRounds} round(s) whose order rotates; each figure is the median of its rounds. ` +
+      'The spool cost pairs the spool-on and spool-off points of each round.',
   );
   return { points };
+}
+
+/**
+ * What the spool costs the packet path: 1 − spool-on / spool-off, paired within each round (the
+ * two measured minutes apart at most), the median of the rounds.
+ */
+function recordSpoolCost(context: BenchContext, rounds: readonly PacketPoint[], devices: number): void {
+  const of = (target: PacketTarget) =>
+    rounds.filter((point) => point.target === target && point.devices === devices);
+  const [on, off] = [of('spool-on'), of('spool-off')];
+  const costs = on
+    .map((point, round) =>
+      off[round]!.acksPerSecond > 0 ? 1 - point.acksPerSecond / off[round]!.acksPerSecond : NaN,
+    )
+    .filter((cost) => Number.isFinite(cost))
+    .sort((a, b) => a - b);
+  const median = costs.length > 0 ? costs[Math.floor((costs.length - 1) / 2)]! : null;
+  context.record({
+    key: `packet-path.spool-cost.n${devices}`,
+    section: 'packet-path',
+    label: `spool cost (1 − spool-on / spool-off), ${devices} device(s)`,
+    value: median === null ? null : 100 * median,
+    unit: '%',
+    detail: `rounds: ${costs.map((cost) => `${(100 * cost).toFixed(1)}%`).join(', ')}`,
+  });
 }

@@ -27,19 +27,21 @@ export interface ReportInput {
   readonly chartFile: string;
 }
 
-/** Limits of issue 6. */
+/** Limits of issues 6 and 7. */
 export const TARGETS = Object.freeze({
   packetRatioAt16: 0.8,
   fleetDevices: 255,
   pingRatio: 2,
   fleetRssMb: 300,
+  /** Issue 7: the spool may cost at most this share of the packet path at 16 devices. */
+  spoolCostPercent: 10,
 });
 
 function valueOf(figures: readonly Figure[], key: string): number | null | undefined {
   return figures.find((figure) => figure.key === key)?.value;
 }
 
-/** Checks the four targets against the figures of a run (a target whose figure is missing: null). */
+/** Checks the targets against the figures of a run (a target whose figure is missing: null). */
 export function checkTargets(figures: readonly Figure[], fleetDevices: number): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const ratio = (spool: string): TargetCheck => {
@@ -51,6 +53,12 @@ export function checkTargets(figures: readonly Figure[], fleetDevices: number): 
     };
   };
   checks.push(ratio('spool-on'), ratio('spool-off'));
+  const spoolCost = valueOf(figures, 'packet-path.spool-cost.n16');
+  checks.push({
+    name: `Spool costs ≤ ${TARGETS.spoolCostPercent}% of the packet path at 16 devices (issue 7)`,
+    measured: spoolCost === undefined ? 'not run' : `${formatValue(spoolCost)}%`,
+    met: spoolCost === undefined || spoolCost === null ? null : spoolCost <= TARGETS.spoolCostPercent,
+  });
   const failures = valueOf(figures, 'fleet.failures');
   checks.push({
     name: `${TARGETS.fleetDevices}-device fleet (A and B, 5% loss) with zero failures`,
@@ -93,7 +101,7 @@ export function renderReport(input: ReportInput): string {
     `${input.startedAt.toISOString()}, mode **${input.mode}**, ${input.durationSeconds.toFixed(0)} s.` +
       (input.mode === 'full' ? '' : ' Smaller counts than the full run: figures are indicative only.'),
     '',
-    '## Targets (issue 6)',
+    '## Targets (issues 6 and 7)',
     '',
     '| Target | Measured | Status |',
     '|---|---|---|',
