@@ -56,7 +56,7 @@ describe('bench, smoke run', () => {
     const printed = new Map([...stdout.matchAll(FIGURE_LINE)].map((match) => [match[1]!, match[2]!]));
     for (const key of requiredFigureKeys()) {
       assert.ok(printed.has(key), `figure ${key} missing from:\n${stdout}`);
-      assert.match(printed.get(key)!, /^[\d,.]+$/, `figure ${key} = ${printed.get(key)}`);
+      assert.match(printed.get(key)!, /^-?[\d,.]+$/, `figure ${key} = ${printed.get(key)}`);
     }
   });
 

@@ -145,7 +145,7 @@ describe('restarts lose nothing (kill -9 of the gateway process)', () => {
     try {
       await gateway.start();
       assert.deepEqual(await readdir(join(storageDir, '.spool', 'quarantine')), ['0123456789ab.spool']);
-      assert.match(gateway.output, /unreadable spool file moved to quarantine/);
+      assert.match(gateway.output, /unreadable spool file put in quarantine/);
     } finally {
       await gateway.kill();
     }

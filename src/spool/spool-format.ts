@@ -1,25 +1,38 @@
 import { crc32 } from 'node:zlib';
+import { DATA_HEADER_BYTES, MAX_PACKET_COUNT } from '#protocol';
 
 /**
- * The spool file of one transfer: a header record, then one record per acknowledged packet, then
- * (once the image is stored) a stored record. Records are appended whole with O_APPEND, each
- * with a CRC, so a file cut short by a crash still reads up to its last complete record.
+ * The spool's two kinds of file.
  *
- *   header: "CIS1" | u32 json length | json | u32 crc32(json)
- *   packet: 'P'    | u8 index | u32 payload length | u32 crc32(payload) | payload
- *   mode:   'F'    | u8 flow mode (1 stop-and-wait, 2 burst)
- *   stored: 'S'    | u32 json length | u32 crc32(json) | json
+ * Segment files hold the transfers in flight as a log: records appended in batches, one write a
+ * batch. A segment is reused once nothing in it is needed any more; every record carries the
+ * epoch of its segment's current use (epochs only grow), so what an earlier use left behind never
+ * reads as current, and the log reads back in epoch order.
+ *
+ *   record: 'R' | u8 type | u32 epoch | u32 body length | u32 crc32(type … length, body) | body
+ *   bodies: header  json of SpoolHeader
+ *           packet  u8 id length | transfer id | u8 index | payload
+ *           mode    u8 id length | transfer id | u8 flow mode (0 probing, 1 stop-and-wait, 2 burst)
+ *           end     u8 id length | transfer id
+ *
+ * A completed log is appended to once per stored transfer, so that after a restart late
+ * duplicates are still answered and nothing is stored twice.
+ *
+ *   record: 'C' | u32 json length | u32 crc32(json) | json
  */
-export const SPOOL_MAGIC = Buffer.from('CIS1', 'ascii');
-const PACKET_TAG = 0x50;
-const STORED_TAG = 0x53;
-const MODE_TAG = 0x46;
+const RECORD_TAG = 0x52;
+export const RECORD_PREFIX_BYTES = 1 + 1 + 4 + 4 + 4;
+/** Bytes of a record prefix the checksum covers, after the tag and before the checksum. */
+const CHECKED_PREFIX = { start: 1, end: 10 } as const;
+const COMPLETED_TAG = 0x43;
+const COMPLETED_FIXED_BYTES = 1 + 4 + 4;
 const FLOW_MODES = ['probing', 'stop-and-wait', 'burst'] as const;
 export type SpooledFlowMode = (typeof FLOW_MODES)[number];
-const PACKET_HEADER_BYTES = 1 + 1 + 4 + 4;
-const STORED_HEADER_BYTES = 1 + 4 + 4;
 
-/** What a spool header records of a transfer. */
+export const RecordType = Object.freeze({ Header: 1, Packet: 2, FlowMode: 3, End: 4 } as const);
+export type RecordType = (typeof RecordType)[keyof typeof RecordType];
+
+/** What the spool records of a transfer when it begins. */
 export interface SpoolHeader {
   readonly transferId: string;
   readonly key: string;
@@ -33,57 +46,173 @@ export interface SpoolHeader {
   readonly flowMode: SpooledFlowMode;
 }
 
-export interface SpoolStored {
+/** What the completed log keeps of a stored transfer (no payload). */
+export interface SpooledCompletion {
+  readonly transferId: string;
+  readonly key: string;
+  readonly packetCount: number;
+  readonly maxPacketSize: number;
+  readonly imageSize: number | null;
+  readonly flowMode: SpooledFlowMode;
   readonly imageId: string;
   readonly storedAt: number;
 }
 
+/** A transfer in flight, read back from the log. */
 export interface SpoolContents {
   readonly header: SpoolHeader;
   readonly packets: ReadonlyMap<number, Buffer>;
-  readonly stored: SpoolStored | undefined;
-  /** The last flow mode recorded, or the header's. */
+  /** The flow mode learnt last, or the header's. */
   readonly flowMode: SpooledFlowMode;
-  /** Bytes after the last complete record (a write cut short by a crash), or a record whose CRC failed. */
-  readonly damagedTail: boolean;
 }
 
 export class SpoolFormatError extends Error {
   override readonly name = 'SpoolFormatError';
 }
 
-export function encodeHeader(header: SpoolHeader): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const record = Buffer.allocUnsafe(SPOOL_MAGIC.length + 4 + json.length + 4);
-  SPOOL_MAGIC.copy(record, 0);
-  record.writeUInt32BE(json.length, 4);
-  json.copy(record, 8);
-  record.writeUInt32BE(crc32(json), 8 + json.length);
-  return record;
-}
-
-/** The fixed part of a packet record; the payload follows it in the same write. */
-export function encodePacketPrefix(index: number, payload: Buffer): Buffer {
-  const prefix = Buffer.allocUnsafe(PACKET_HEADER_BYTES);
-  prefix[0] = PACKET_TAG;
-  prefix[1] = index;
-  prefix.writeUInt32BE(payload.length, 2);
-  prefix.writeUInt32BE(crc32(payload), 6);
+/**
+ * Fills the fixed prefix of a record whose body is `parts` (written after it in the same write);
+ * `prefix` is RECORD_PREFIX_BYTES long.
+ */
+function fillPrefix(prefix: Buffer, type: RecordType, epoch: number, parts: readonly Buffer[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  prefix[0] = RECORD_TAG;
+  prefix[1] = type;
+  prefix.writeUInt32BE(epoch, 2);
+  prefix.writeUInt32BE(length, 6);
+  let checksum = crc32(prefix.subarray(CHECKED_PREFIX.start, CHECKED_PREFIX.end));
+  for (const part of parts) checksum = crc32(part, checksum);
+  prefix.writeUInt32BE(checksum, 10);
   return prefix;
 }
 
-export function encodeFlowMode(mode: SpooledFlowMode): Buffer {
-  return Buffer.from([MODE_TAG, FLOW_MODES.indexOf(mode)]);
+/** A transfer id as records carry it. */
+export function transferIdBytes(transferId: string): Buffer {
+  const id = Buffer.from(transferId, 'latin1');
+  if (id.length > 255) throw new SpoolFormatError('transfer id longer than 255 bytes');
+  return id;
 }
 
-export function encodeStored(stored: SpoolStored): Buffer {
-  const json = Buffer.from(JSON.stringify(stored), 'utf8');
-  const record = Buffer.allocUnsafe(STORED_HEADER_BYTES + json.length);
-  record[0] = STORED_TAG;
-  record.writeUInt32BE(json.length, 1);
-  record.writeUInt32BE(crc32(json), 5);
-  json.copy(record, STORED_HEADER_BYTES);
-  return record;
+/** A record as the buffers of one write. */
+export function encodeRecord(type: RecordType, epoch: number, body: readonly Buffer[]): Buffer[] {
+  return [fillPrefix(Buffer.allocUnsafe(RECORD_PREFIX_BYTES), type, epoch, body), ...body];
+}
+
+export function encodeHeader(epoch: number, header: SpoolHeader): Buffer[] {
+  return encodeRecord(RecordType.Header, epoch, [Buffer.from(JSON.stringify(header), 'utf8')]);
+}
+
+/** Bytes of a packet record. */
+export function packetRecordBytes(id: Buffer, payload: Buffer): number {
+  return RECORD_PREFIX_BYTES + 1 + id.length + 1 + payload.length;
+}
+
+/**
+ * A packet record as two buffers: its prefix and transfer id in one, then the payload itself,
+ * not copied (this runs once per acknowledged packet).
+ */
+export function encodePacket(epoch: number, id: Buffer, index: number, payload: Buffer): [Buffer, Buffer] {
+  const head = Buffer.allocUnsafe(RECORD_PREFIX_BYTES + 1 + id.length + 1);
+  const meta = head.subarray(RECORD_PREFIX_BYTES);
+  meta[0] = id.length;
+  id.copy(meta, 1);
+  meta[1 + id.length] = index;
+  fillPrefix(head, RecordType.Packet, epoch, [meta, payload]);
+  return [head, payload];
+}
+
+export function encodeFlowMode(epoch: number, id: Buffer, mode: SpooledFlowMode): Buffer[] {
+  return encodeRecord(RecordType.FlowMode, epoch, [
+    Buffer.from([id.length]),
+    id,
+    Buffer.from([FLOW_MODES.indexOf(mode)]),
+  ]);
+}
+
+export function encodeEnd(epoch: number, id: Buffer): Buffer[] {
+  return encodeRecord(RecordType.End, epoch, [Buffer.from([id.length]), id]);
+}
+
+/** One record read back. */
+export type SpoolRecord =
+  | { readonly type: 'header'; readonly header: SpoolHeader }
+  | { readonly type: 'packet'; readonly transferId: string; readonly index: number; readonly payload: Buffer }
+  | { readonly type: 'mode'; readonly transferId: string; readonly mode: SpooledFlowMode }
+  | { readonly type: 'end'; readonly transferId: string };
+
+/** A segment read back: its epoch (of its first record), its records, and why reading stopped. */
+export interface SegmentContents {
+  /** Undefined when not even a first record could be read (an empty or reused-then-cut segment). */
+  readonly epoch: number | undefined;
+  readonly records: SpoolRecord[];
+  /** Bytes read as records. */
+  readonly length: number;
+  /**
+   * A record of the segment's epoch that did not check out (a write cut short by a crash, or
+   * damage); absent when reading stopped at the end of the file or at an earlier use's records.
+   */
+  readonly damage?: string;
+}
+
+/** Reads a segment's records, in order, up to the first that is not of its current use. */
+export function decodeSegment(file: Buffer): SegmentContents {
+  const records: SpoolRecord[] = [];
+  let epoch: number | undefined;
+  let offset = 0;
+  while (offset + RECORD_PREFIX_BYTES <= file.length && file[offset] === RECORD_TAG) {
+    const recordEpoch = file.readUInt32BE(offset + 2);
+    if (epoch !== undefined && recordEpoch !== epoch) break;
+    const end = offset + RECORD_PREFIX_BYTES + file.readUInt32BE(offset + 6);
+    const checksum =
+      end <= file.length
+        ? crc32(
+            file.subarray(offset + RECORD_PREFIX_BYTES, end),
+            crc32(file.subarray(offset + CHECKED_PREFIX.start, offset + CHECKED_PREFIX.end)),
+          )
+        : undefined;
+    if (checksum === undefined || checksum !== file.readUInt32BE(offset + 10)) {
+      // A first record that does not check out is an empty segment, or one whose first write of
+      // a new use was cut short: nothing of that use was acknowledged.
+      if (epoch === undefined) return { epoch, records, length: offset };
+      return { epoch, records, length: offset, damage: 'record cut short or checksum mismatch' };
+    }
+    const record = decodeRecord(file[offset + 1]!, file.subarray(offset + RECORD_PREFIX_BYTES, end));
+    if (!record) return { epoch, records, length: offset, damage: 'record of an unknown type or shape' };
+    epoch ??= recordEpoch;
+    records.push(record);
+    offset = end;
+  }
+  return { epoch, records, length: offset };
+}
+
+function decodeRecord(type: number, body: Buffer): SpoolRecord | undefined {
+  if (type === RecordType.Header) {
+    let header: unknown;
+    try {
+      header = JSON.parse(body.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    return isHeader(header) ? { type: 'header', header } : undefined;
+  }
+  if (body.length < 1 || body.length < 1 + body[0]!) return undefined;
+  const transferId = body.subarray(1, 1 + body[0]!).toString('latin1');
+  const rest = body.subarray(1 + body[0]!);
+  switch (type) {
+    case RecordType.Packet:
+      return rest.length >= 1
+        ? { type: 'packet', transferId, index: rest[0]!, payload: rest.subarray(1) }
+        : undefined;
+    case RecordType.FlowMode:
+      return rest.length === 1 && FLOW_MODES[rest[0]!] !== undefined
+        ? { type: 'mode', transferId, mode: FLOW_MODES[rest[0]!]! }
+        : undefined;
+    case RecordType.End:
+      return rest.length === 0 ? { type: 'end', transferId } : undefined;
+    default:
+      return undefined;
+  }
 }
 
 function isHeader(value: unknown): value is SpoolHeader {
@@ -99,65 +228,91 @@ function isHeader(value: unknown): value is SpoolHeader {
     Number.isInteger(header.remote?.port) &&
     Number.isInteger(header.packetCount) &&
     header.packetCount >= 1 &&
-    header.packetCount <= 255 &&
+    header.packetCount <= MAX_PACKET_COUNT &&
     Number.isInteger(header.maxPacketSize) &&
+    header.maxPacketSize > DATA_HEADER_BYTES &&
     Number.isFinite(header.acceptedAt)
   );
 }
 
 /**
- * Reads a spool file. A bad header throws `SpoolFormatError` (the file is unusable); a damaged
- * record ends the reading there, keeping everything before it.
+ * Replays records in log order into the transfers still in flight: a header starts (or, written
+ * again when a transfer is moved forward, confirms) a transfer, packets and modes add to it, an
+ * end removes it; records of a transfer whose header is not in the log are ignored.
  */
-export function decodeSpool(file: Buffer): SpoolContents {
-  if (file.length < 8 || !file.subarray(0, 4).equals(SPOOL_MAGIC))
-    throw new SpoolFormatError('not a spool file');
-  const jsonLength = file.readUInt32BE(4);
-  if (8 + jsonLength + 4 > file.length) throw new SpoolFormatError('header cut short');
-  const json = file.subarray(8, 8 + jsonLength);
-  if (crc32(json) !== file.readUInt32BE(8 + jsonLength))
-    throw new SpoolFormatError('header checksum mismatch');
-  let header: unknown;
-  try {
-    header = JSON.parse(json.toString('utf8'));
-  } catch {
-    throw new SpoolFormatError('header is not JSON');
+export function replay(records: Iterable<SpoolRecord>): SpoolContents[] {
+  const transfers = new Map<
+    string,
+    { header: SpoolHeader; packets: Map<number, Buffer>; flowMode: SpooledFlowMode }
+  >();
+  for (const record of records) {
+    if (record.type === 'header') {
+      const existing = transfers.get(record.header.transferId);
+      if (existing) existing.flowMode = record.header.flowMode;
+      else
+        transfers.set(record.header.transferId, {
+          header: record.header,
+          packets: new Map(),
+          flowMode: FLOW_MODES.includes(record.header.flowMode) ? record.header.flowMode : 'probing',
+        });
+      continue;
+    }
+    const transfer = transfers.get(record.transferId);
+    if (!transfer) continue;
+    if (record.type === 'end') transfers.delete(record.transferId);
+    else if (record.type === 'mode') transfer.flowMode = record.mode;
+    else if (record.index < transfer.header.packetCount && !transfer.packets.has(record.index))
+      transfer.packets.set(record.index, record.payload);
   }
-  if (!isHeader(header)) throw new SpoolFormatError('header fields missing or out of range');
+  return [...transfers.values()];
+}
 
-  const packets = new Map<number, Buffer>();
-  let stored: SpoolStored | undefined;
-  let flowMode: SpooledFlowMode = FLOW_MODES.includes(header.flowMode) ? header.flowMode : 'probing';
-  let offset = 8 + jsonLength + 4;
-  while (offset < file.length) {
-    const tag = file[offset];
-    if (tag === PACKET_TAG && offset + PACKET_HEADER_BYTES <= file.length) {
-      const index = file[offset + 1]!;
-      const length = file.readUInt32BE(offset + 2);
-      const end = offset + PACKET_HEADER_BYTES + length;
-      if (end > file.length || index >= header.packetCount) break;
-      const payload = file.subarray(offset + PACKET_HEADER_BYTES, end);
-      if (crc32(payload) !== file.readUInt32BE(offset + 6)) break;
-      if (!packets.has(index)) packets.set(index, payload);
-      offset = end;
-    } else if (tag === STORED_TAG && offset + STORED_HEADER_BYTES <= file.length) {
-      const length = file.readUInt32BE(offset + 1);
-      const end = offset + STORED_HEADER_BYTES + length;
-      if (end > file.length) break;
-      const body = file.subarray(offset + STORED_HEADER_BYTES, end);
-      if (crc32(body) !== file.readUInt32BE(offset + 5)) break;
-      try {
-        stored = JSON.parse(body.toString('utf8')) as SpoolStored;
-      } catch {
-        break;
-      }
-      offset = end;
-    } else if (tag === MODE_TAG && offset + 2 <= file.length && FLOW_MODES[file[offset + 1]!] !== undefined) {
-      flowMode = FLOW_MODES[file[offset + 1]!]!;
-      offset += 2;
-    } else {
+export function encodeCompletion(completion: SpooledCompletion): Buffer {
+  const json = Buffer.from(JSON.stringify(completion), 'utf8');
+  const record = Buffer.allocUnsafe(COMPLETED_FIXED_BYTES + json.length);
+  record[0] = COMPLETED_TAG;
+  record.writeUInt32BE(json.length, 1);
+  record.writeUInt32BE(crc32(json), 5);
+  json.copy(record, COMPLETED_FIXED_BYTES);
+  return record;
+}
+
+function isCompletion(value: unknown): value is SpooledCompletion {
+  const completion = value as SpooledCompletion;
+  return (
+    typeof completion === 'object' &&
+    completion !== null &&
+    typeof completion.transferId === 'string' &&
+    typeof completion.key === 'string' &&
+    typeof completion.imageId === 'string' &&
+    Number.isInteger(completion.packetCount) &&
+    Number.isInteger(completion.maxPacketSize) &&
+    FLOW_MODES.includes(completion.flowMode) &&
+    Number.isFinite(completion.storedAt)
+  );
+}
+
+/**
+ * Reads a completed log up to its first record that does not check out (an append cut short by
+ * a crash); `damagedTail` says whether there was one.
+ */
+export function decodeCompletedLog(file: Buffer): { completions: SpooledCompletion[]; damagedTail: boolean } {
+  const completions: SpooledCompletion[] = [];
+  let offset = 0;
+  while (offset + COMPLETED_FIXED_BYTES <= file.length && file[offset] === COMPLETED_TAG) {
+    const end = offset + COMPLETED_FIXED_BYTES + file.readUInt32BE(offset + 1);
+    if (end > file.length) break;
+    const json = file.subarray(offset + COMPLETED_FIXED_BYTES, end);
+    if (crc32(json) !== file.readUInt32BE(offset + 5)) break;
+    let completion: unknown;
+    try {
+      completion = JSON.parse(json.toString('utf8'));
+    } catch {
       break;
     }
+    if (!isCompletion(completion)) break;
+    completions.push(completion);
+    offset = end;
   }
-  return { header, packets, stored, flowMode, damagedTail: offset < file.length };
+  return { completions, damagedTail: offset < file.length };
 }

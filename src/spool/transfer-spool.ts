@@ -1,130 +1,490 @@
-import { closeSync, openSync, writevSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  decodeSpool,
+  decodeCompletedLog,
+  decodeSegment,
+  encodeCompletion,
+  encodeEnd,
   encodeFlowMode,
   encodeHeader,
-  encodePacketPrefix,
-  encodeStored,
-  SpoolFormatError,
+  encodePacket,
+  packetRecordBytes,
+  replay,
+  transferIdBytes,
+  type SegmentContents,
   type SpoolContents,
+  type SpooledCompletion,
   type SpooledFlowMode,
   type SpoolHeader,
-  type SpoolStored,
 } from './spool-format.js';
 
-const SPOOL_SUFFIX = '.spool';
+const SEGMENT_NAME = /^segment-(\d+)\.log$/;
+const COMPLETED_LOG_NAME = /^completed-(\d+)\.log$/;
+const QUARANTINE_FOLDER = 'quarantine';
+
+/** By default, a segment is left for the next once this full. */
+export const SEGMENT_BYTES = 8 * 1024 ** 2;
+
+/**
+ * Segments still needed, the one written included, beyond which the transfers holding the oldest
+ * (slow ones, among many finished) are written again at the head so it can be reused: the spool's
+ * disk stays near this many segments whatever the mix of fast and slow cameras.
+ */
+export const MAX_LIVE_SEGMENTS = 4;
+
+/** Free segments kept for reuse (their blocks already allocated); older ones are deleted. */
+export const MAX_FREE_SEGMENTS = 2;
+
+/** Shortest time span of one completed log file. */
+const MIN_COMPLETED_LOG_SPAN_MS = 1000;
+
+export interface SpoolLimits {
+  /** How long completions are remembered, across restarts too (COMPLETED_RECORD_TTL_MS; 0: not at all). */
+  readonly completedRecordTtlMs: number;
+  /** Size at which a segment is left for the next (tests make it small). */
+  readonly segmentBytes?: number;
+}
 
 /** What start-up found in the spool. */
 export interface SpoolRecovery {
-  readonly entries: SpoolContents[];
-  /** Files that could not be read, moved to the quarantine folder. */
+  /** Transfers left in flight: `begin` them again (with their packets) to keep them, then `settle`. */
+  readonly inFlight: SpoolContents[];
+  /** Transfers stored within the retention, oldest first. */
+  readonly completed: SpooledCompletion[];
+  /** Files that could not be read, or read only in part, moved or copied to the quarantine folder. */
   readonly quarantined: { readonly file: string; readonly reason: string }[];
+}
+
+/** The packets a transfer holds, for writing it again further on in the log. */
+export type PacketSource = (index: number) => Buffer | undefined;
+
+interface Segment {
+  readonly name: string;
+  readonly file: number;
+  epoch: number;
+  /** Bytes of records of the current epoch. */
+  length: number;
+  /** Transfers with records here that have not ended. */
+  readonly holders: Set<string>;
+}
+
+interface SpooledTransfer {
+  readonly header: SpoolHeader;
+  readonly id: Buffer;
+  readonly packets: PacketSource;
+  flowMode: SpooledFlowMode;
+  readonly segments: Set<Segment>;
+}
+
+/** The records of one event-loop turn, written together. */
+interface Batch {
+  readonly buffers: Buffer[];
+  bytes: number;
+  /** Transfers written again at the head: their older segments are released once this is written. */
+  readonly moved: SpooledTransfer[];
 }
 
 /**
  * Transfers in flight, on disk: what a transfer has acknowledged survives the process (a crash,
  * an OOM kill, a redeploy), so that after a restart the camera's next resent packet is simply
- * acknowledged. One append-only file a transfer, each record written whole with O_APPEND.
+ * acknowledged.
  *
- * Writes are synchronous and go to the page cache without fsync: a few microseconds each, done
- * before the reply they guard is built, with no thread-pool round trip on the datagram path
- * (measured: asynchronous writes halved the ACK rate). They survive the process, not a power cut
- * (the finished image itself is fsynced before it is acknowledged).
+ * A log: the records of one event-loop turn (every datagram the socket had ready) are written
+ * together with one synchronous write, to the page cache, without fsync, and the replies they
+ * guard wait for it (`whenWritten`). One write per turn rather than per packet is what keeps the
+ * spool off the packet path's cost (see the README for the measurements); it survives the
+ * process, not a power cut (the finished image itself is fsynced before it is acknowledged).
+ *
+ * The log is cut into segments, reused once none of their transfers is in flight any more:
+ * overwriting blocks a file already has costs the filesystem no allocation. Segments are freed
+ * and reused oldest first, so that a transfer's end is never overwritten before its start: what
+ * a restart reads back never brings an ended transfer back to life.
+ *
+ * A stored transfer leaves one record in a completed log (for late duplicates after a restart);
+ * a completed log is deleted once all it holds is older than the retention.
  */
 export class TransferSpool {
-  private readonly files = new Map<string, number>();
+  private readonly transfers = new Map<string, SpooledTransfer>();
+  /** Segments still needed, oldest first; the last is written to. */
+  private readonly liveSegments: Segment[] = [];
+  /** Segments free for reuse, oldest first. */
+  private readonly freeSegments: Segment[] = [];
+  /** Segments a previous process wrote, kept until the transfers recovered from them are written again. */
+  private retiredSegments: Segment[] = [];
+  private nextSegmentNumber = 0;
+  private epoch = 0;
+  private batch: Batch = emptyBatch();
+  private pending:
+    { readonly promise: Promise<boolean>; resolve(ok: boolean): void; failed: boolean } | undefined;
+  private readonly completedLogSpanMs: number;
+  private readonly segmentBytes: number;
+  private completedLog: { readonly file: number; readonly span: number } | undefined;
+  private readonly completedLogSpans = new Set<number>();
+  /** Files being deleted, off the datagram path. */
+  private readonly deletions = new Set<Promise<void>>();
 
-  constructor(readonly directory: string) {}
-
-  get quarantineDirectory(): string {
-    return join(this.directory, 'quarantine');
+  constructor(
+    readonly directory: string,
+    private readonly limits: SpoolLimits,
+  ) {
+    this.completedLogSpanMs = Math.max(limits.completedRecordTtlMs, MIN_COMPLETED_LOG_SPAN_MS);
+    this.segmentBytes = limits.segmentBytes ?? SEGMENT_BYTES;
   }
 
-  /** Creates the spool folder. */
-  async prepare(): Promise<void> {
-    await mkdir(this.directory, { recursive: true });
+  private get quarantineDirectory(): string {
+    return join(this.directory, QUARANTINE_FOLDER);
   }
 
-  /** Reopens the file of a transfer recovered at start-up, to append to it. */
-  resume(transferId: string): void {
-    this.files.set(transferId, openSync(this.pathOf(transferId), 'a'));
+  /**
+   * Reads the spool a previous process left. Its segments are kept, untouched, until the
+   * transfers the caller keeps have been written again (`begin` … then `settle`); unknown files
+   * are moved to quarantine, and a segment with a damaged record is copied there (what comes
+   * before the damage is still read), never retried in a loop.
+   */
+  async recover(now: number): Promise<SpoolRecovery> {
+    await mkdir(this.quarantineDirectory, { recursive: true });
+    const names = (await readdir(this.directory)).sort();
+    const quarantined: { file: string; reason: string }[] = [];
+    const completed = await this.recoverCompletions(names, now);
+    const segments: { segment: Segment; contents: SegmentContents }[] = [];
+    for (const name of names) {
+      if (name === QUARANTINE_FOLDER || COMPLETED_LOG_NAME.test(name)) continue;
+      const number = SEGMENT_NAME.exec(name)?.[1];
+      const path = join(this.directory, name);
+      if (number === undefined) {
+        await rename(path, join(this.quarantineDirectory, name));
+        quarantined.push({ file: name, reason: 'not a spool file' });
+        continue;
+      }
+      this.nextSegmentNumber = Math.max(this.nextSegmentNumber, Number(number) + 1);
+      const contents = decodeSegment(await readFile(path));
+      if (contents.damage) {
+        const copy = `${name}.${now}`;
+        await copyFile(path, join(this.quarantineDirectory, copy));
+        quarantined.push({
+          file: copy,
+          reason: `${contents.damage} after ${contents.records.length} records`,
+        });
+      }
+      const segment = this.openSegment(name, 'r+');
+      segment.epoch = contents.epoch ?? 0;
+      segments.push({ segment, contents });
+    }
+    segments.sort((a, b) => a.segment.epoch - b.segment.epoch);
+    const storedIds = new Set(completed.map((completion) => completion.transferId));
+    const inFlight = replay(segments.flatMap(({ contents }) => contents.records)).filter(
+      (transfer) => !storedIds.has(transfer.header.transferId),
+    );
+    this.epoch = segments.reduce((highest, { segment }) => Math.max(highest, segment.epoch), 0);
+    this.retiredSegments = segments.map(({ segment }) => segment);
+    // A new file: the retired segments hold the only copy of what was recovered until `settle`.
+    this.startSegment(this.createSegment());
+    return { inFlight, completed, quarantined };
   }
 
-  /** Starts a transfer's file with its header. Throws when the disk refuses. */
-  begin(header: SpoolHeader): void {
-    const file = openSync(this.pathOf(header.transferId), 'a');
-    this.files.set(header.transferId, file);
-    this.write(header.transferId, encodeHeader(header));
+  /**
+   * Writes what was recovered and written again for good; from then on the previous process's
+   * segments are reused. Returns whether the write succeeded (if not, they are kept on disk).
+   */
+  settle(): boolean {
+    const ok = this.flush();
+    if (ok) {
+      this.freeSegments.push(...this.retiredSegments);
+      this.retiredSegments = [];
+      this.trimFreeSegments();
+    }
+    return ok;
   }
 
-  /** Appends an acknowledged packet. Throws when the disk refuses. */
+  /**
+   * Starts a transfer's record; `packets` lets the spool write the transfer again further on in
+   * the log when it lingers. Like every record, written at the end of the turn (`whenWritten`).
+   */
+  begin(header: SpoolHeader, packets: PacketSource): void {
+    const transfer: SpooledTransfer = {
+      header,
+      id: transferIdBytes(header.transferId),
+      packets,
+      flowMode: header.flowMode,
+      segments: new Set(),
+    };
+    this.transfers.set(header.transferId, transfer);
+    this.add(transfer, (epoch) => encodeHeader(epoch, header));
+  }
+
+  /** Adds an acknowledged packet to this turn's write. */
   append(transferId: string, index: number, payload: Buffer): void {
-    this.write(transferId, encodePacketPrefix(index, payload), payload);
+    const transfer = this.transfers.get(transferId);
+    if (!transfer) throw new Error(`transfer ${transferId} was not begun in the spool`);
+    // Once per packet: no closure, the size is known before encoding.
+    this.makeRoomFor(packetRecordBytes(transfer.id, payload));
+    this.appendToBatch(transfer, encodePacket(this.epoch, transfer.id, index, payload));
   }
 
   recordFlowMode(transferId: string, mode: SpooledFlowMode): void {
-    this.write(transferId, encodeFlowMode(mode));
+    const transfer = this.transfers.get(transferId);
+    if (!transfer) return;
+    transfer.flowMode = mode;
+    this.add(transfer, (epoch) => encodeFlowMode(epoch, transfer.id, mode));
   }
 
-  /** Marks the image stored: after a restart the transfer answers late duplicates, never stores again. */
-  recordStored(transferId: string, stored: SpoolStored): void {
-    this.write(transferId, encodeStored(stored));
+  /**
+   * Resolves once the records added so far are written: true, or false when the write failed.
+   * Undefined when nothing waits to be written.
+   */
+  whenWritten(): Promise<boolean> | undefined {
+    return this.pending?.promise;
   }
 
-  /** Closes a transfer's file and deletes it. */
-  async discard(transferId: string): Promise<void> {
-    this.close(transferId);
-    await rm(this.pathOf(transferId), { force: true });
+  /**
+   * The image is stored: its completion is logged at once (after a restart the transfer answers
+   * late duplicates, never stores again), then the transfer ends. Throws when the log cannot be
+   * written; the transfer then stays in the spool until `discard`, so that a restart stores the
+   * image again, onto the same file.
+   */
+  complete(completion: SpooledCompletion): void {
+    if (this.limits.completedRecordTtlMs > 0)
+      writeSync(this.completedLogFor(completion.storedAt), encodeCompletion(completion));
+    this.discard(completion.transferId);
   }
 
-  /** Closes a transfer's file and keeps it, for the next start (graceful shutdown). */
-  close(transferId: string): void {
-    const file = this.files.get(transferId);
-    if (file === undefined) return;
-    this.files.delete(transferId);
-    try {
-      closeSync(file);
-    } catch {
-      // Already gone: nothing to keep open.
+  /** Ends a transfer (completed, expired, or replaced); nothing when the spool does not hold it. */
+  discard(transferId: string): void {
+    const transfer = this.transfers.get(transferId);
+    if (!transfer) return;
+    this.transfers.delete(transferId);
+    // An end holds no segment: it only has to outlive the transfer's other records, and segments
+    // are freed oldest first.
+    this.add(undefined, (epoch) => encodeEnd(epoch, transfer.id));
+    for (const segment of transfer.segments) segment.holders.delete(transferId);
+    this.releaseOldSegments();
+  }
+
+  /** Writes what waits, then closes every file; transfers in flight stay on disk for the next start. */
+  closeAll(): void {
+    this.flush();
+    for (const segment of [...this.liveSegments, ...this.freeSegments, ...this.retiredSegments])
+      closeQuietly(segment.file);
+    this.liveSegments.length = 0;
+    this.freeSegments.length = 0;
+    this.retiredSegments = [];
+    this.transfers.clear();
+    if (this.completedLog) closeQuietly(this.completedLog.file);
+    this.completedLog = undefined;
+  }
+
+  /** Writes this turn's records now; true when they are on disk (or there were none). */
+  flush(): boolean {
+    const pending = this.pending;
+    this.pending = undefined;
+    const ok = this.writeBatch() && !pending?.failed;
+    pending?.resolve(ok);
+    return ok;
+  }
+
+  /**
+   * Adds a record to this turn's write; when it would overflow the segment, what the turn has so
+   * far is written there and the record goes to the next segment, encoded for its epoch.
+   */
+  private add(transfer: SpooledTransfer | undefined, encode: (epoch: number) => Buffer[]): void {
+    let record = encode(this.epoch);
+    if (this.makeRoomFor(byteLength(record))) record = encode(this.epoch);
+    this.appendToBatch(transfer, record);
+  }
+
+  /** Moves to the next segment when `bytes` more would overflow this one; whether it did. */
+  private makeRoomFor(bytes: number): boolean {
+    const used = this.current.length + this.batch.bytes;
+    if (used === 0 || used + bytes <= this.segmentBytes) return false;
+    if (!this.writeBatch() && this.pending) this.pending.failed = true;
+    this.rotate();
+    return true;
+  }
+
+  private appendToBatch(transfer: SpooledTransfer | undefined, record: Buffer[]): void {
+    for (const buffer of record) {
+      this.batch.buffers.push(buffer);
+      this.batch.bytes += buffer.length;
+    }
+    if (transfer) {
+      transfer.segments.add(this.current);
+      this.current.holders.add(transfer.header.transferId);
+    }
+    if (!this.pending) {
+      let resolve!: (ok: boolean) => void;
+      const promise = new Promise<boolean>((settle) => (resolve = settle));
+      this.pending = { promise, resolve, failed: false };
+      setImmediate(() => this.flush());
     }
   }
 
-  closeAll(): void {
-    for (const transferId of [...this.files.keys()]) this.close(transferId);
+  /** The segment written to. */
+  private get current(): Segment {
+    const segment = this.liveSegments.at(-1);
+    if (!segment) throw new Error('the spool was not recovered before use');
+    return segment;
   }
 
-  /** Reads every spool file; an unreadable one is moved to quarantine, never retried in a loop. */
-  async recover(): Promise<SpoolRecovery> {
-    await mkdir(this.quarantineDirectory, { recursive: true });
-    const entries: SpoolContents[] = [];
-    const quarantined: { file: string; reason: string }[] = [];
-    for (const name of await readdir(this.directory)) {
-      if (!name.endsWith(SPOOL_SUFFIX)) continue;
-      const path = join(this.directory, name);
-      try {
-        const contents = decodeSpool(await readFile(path));
-        if (`${contents.header.transferId}${SPOOL_SUFFIX}` !== name) {
-          throw new SpoolFormatError('file name and header disagree');
-        }
-        entries.push(contents);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        await rename(path, join(this.quarantineDirectory, name));
-        quarantined.push({ file: name, reason });
+  /** Writes the batch at the end of the current segment; false when the disk refused it. */
+  private writeBatch(): boolean {
+    const batch = this.batch;
+    if (batch.buffers.length === 0) return true;
+    this.batch = emptyBatch();
+    const segment = this.current;
+    try {
+      writevSync(segment.file, batch.buffers, segment.length);
+    } catch {
+      // Whoever waits on `whenWritten` hears it, and does not acknowledge.
+      return false;
+    }
+    segment.length += batch.bytes;
+    for (const transfer of batch.moved) {
+      for (const old of transfer.segments) {
+        if (old === segment) continue;
+        old.holders.delete(transfer.header.transferId);
+        transfer.segments.delete(old);
       }
     }
-    return { entries, quarantined };
+    this.releaseOldSegments();
+    this.trimFreeSegments();
+    return true;
   }
 
-  private write(transferId: string, ...buffers: Buffer[]): void {
-    const file = this.files.get(transferId);
-    if (file === undefined) throw new Error(`no spool file open for transfer ${transferId}`);
-    writevSync(file, buffers);
+  /**
+   * Moves writing to a free segment (or a new one), and writes the transfers holding segments
+   * beyond the last MAX_LIVE_SEGMENTS again there, so those are freed once this batch is written.
+   */
+  private rotate(): void {
+    this.startSegment(this.freeSegments.shift() ?? this.createSegment());
+    const lingering = new Set<string>();
+    for (const segment of this.liveSegments.slice(0, -MAX_LIVE_SEGMENTS)) {
+      for (const transferId of segment.holders) lingering.add(transferId);
+    }
+    for (const transferId of lingering) {
+      const transfer = this.transfers.get(transferId);
+      if (!transfer) continue;
+      this.appendToBatch(
+        transfer,
+        encodeHeader(this.epoch, { ...transfer.header, flowMode: transfer.flowMode }),
+      );
+      for (let index = 0; index < transfer.header.packetCount; index++) {
+        const payload = transfer.packets(index);
+        if (payload) this.appendToBatch(transfer, encodePacket(this.epoch, transfer.id, index, payload));
+      }
+      this.batch.moved.push(transfer);
+    }
   }
 
-  private pathOf(transferId: string): string {
-    return join(this.directory, `${transferId}${SPOOL_SUFFIX}`);
+  private startSegment(segment: Segment): void {
+    segment.epoch = ++this.epoch;
+    segment.length = 0;
+    segment.holders.clear();
+    this.liveSegments.push(segment);
+  }
+
+  /** Frees the oldest segments once nothing in flight has records there (never the current one). */
+  private releaseOldSegments(): void {
+    while (this.liveSegments.length > 1 && this.liveSegments[0]!.holders.size === 0) {
+      this.freeSegments.push(this.liveSegments.shift()!);
+    }
+  }
+
+  /**
+   * Deletes the oldest free segments beyond those kept for reuse. Only once the batch is written:
+   * the ends of the transfers they held may be in it.
+   */
+  private trimFreeSegments(): void {
+    while (this.freeSegments.length > MAX_FREE_SEGMENTS) {
+      const segment = this.freeSegments.shift()!;
+      closeQuietly(segment.file);
+      this.deleteLater(segment.name);
+    }
+  }
+
+  /** Resolves once the files the spool let go of are deleted. */
+  async deletionsDone(): Promise<void> {
+    await Promise.all(this.deletions);
+  }
+
+  private deleteLater(name: string): void {
+    const deletion: Promise<void> = rm(join(this.directory, name), { force: true })
+      .catch(() => undefined)
+      .finally(() => this.deletions.delete(deletion));
+    this.deletions.add(deletion);
+  }
+
+  private createSegment(): Segment {
+    return this.openSegment(`segment-${String(this.nextSegmentNumber++).padStart(6, '0')}.log`, 'w+');
+  }
+
+  private openSegment(name: string, flags: 'r+' | 'w+'): Segment {
+    return {
+      name,
+      file: openSync(join(this.directory, name), flags),
+      epoch: 0,
+      length: 0,
+      holders: new Set(),
+    };
+  }
+
+  private async recoverCompletions(names: readonly string[], now: number): Promise<SpooledCompletion[]> {
+    const completed: SpooledCompletion[] = [];
+    for (const name of names) {
+      const span = COMPLETED_LOG_NAME.exec(name)?.[1];
+      if (span === undefined) continue;
+      if (this.isExpiredSpan(Number(span), now)) {
+        await rm(join(this.directory, name), { force: true });
+        continue;
+      }
+      this.completedLogSpans.add(Number(span));
+      const { completions } = decodeCompletedLog(await readFile(join(this.directory, name)));
+      completed.push(
+        ...completions.filter((completion) => completion.storedAt + this.limits.completedRecordTtlMs > now),
+      );
+    }
+    return completed.sort((a, b) => a.storedAt - b.storedAt);
+  }
+
+  /** The completed log of `storedAt`'s time span; starting a new span deletes expired logs. */
+  private completedLogFor(storedAt: number): number {
+    const span = Math.floor(storedAt / this.completedLogSpanMs);
+    if (this.completedLog?.span === span) return this.completedLog.file;
+    if (this.completedLog) closeQuietly(this.completedLog.file);
+    this.completedLog = { file: openSync(this.completedLogPath(span), 'a'), span };
+    this.completedLogSpans.add(span);
+    for (const old of this.completedLogSpans) {
+      if (!this.isExpiredSpan(old, storedAt)) continue;
+      this.completedLogSpans.delete(old);
+      this.deleteLater(`completed-${old}.log`);
+    }
+    return this.completedLog.file;
+  }
+
+  /** Whether everything a completed log of `span` holds is older than the retention at `now`. */
+  private isExpiredSpan(span: number, now: number): boolean {
+    return (span + 1) * this.completedLogSpanMs + this.limits.completedRecordTtlMs <= now;
+  }
+
+  private completedLogPath(span: number): string {
+    return join(this.directory, `completed-${span}.log`);
+  }
+}
+
+function byteLength(buffers: readonly Buffer[]): number {
+  let bytes = 0;
+  for (const buffer of buffers) bytes += buffer.length;
+  return bytes;
+}
+
+function emptyBatch(): Batch {
+  return { buffers: [], bytes: 0, moved: [] };
+}
+
+function closeQuietly(file: number): void {
+  try {
+    closeSync(file);
+  } catch {
+    // Already closed: nothing to release.
   }
 }

@@ -30,8 +30,10 @@ export interface TransferEventMap {
   retransmission: [kind: RetransmissionKind];
   /** A transfer left in flight by a previous process was resumed from the spool. */
   restored: [transfer: Transfer];
-  /** A spool file could not be read and was moved aside. */
+  /** A spool file could not be read (moved aside), or only up to a damaged record (copied aside). */
   quarantined: [file: string, reason: string];
+  /** At start-up, the transfers resumed could not be written to the spool again (it keeps the old copy). */
+  spoolUnwritable: [error: Error];
 }
 
 export class TransferEvents extends EventEmitter<TransferEventMap> {}

@@ -62,7 +62,10 @@ export class TransferLog implements OnModuleInit {
       this.logger.log({ msg: 'transfer resumed from the spool', ...describe(transfer) }),
     );
     this.events.on('quarantined', (file, reason) =>
-      this.logger.warn({ msg: 'unreadable spool file moved to quarantine', file, reason }),
+      this.logger.warn({ msg: 'unreadable spool file put in quarantine', file, reason }),
+    );
+    this.events.on('spoolUnwritable', (error) =>
+      this.logger.error({ msg: 'the spool could not be written at start-up', error: error.message }),
     );
     this.events.on('storageFailed', (transfer, error) =>
       this.logger.error({ msg: 'image could not be stored', error: error.message, ...describe(transfer) }),

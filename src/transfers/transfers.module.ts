@@ -6,7 +6,7 @@ import { Environment } from '../config/index.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { TransferEvents } from './transfer-events.js';
 import { TransferLog } from './transfer-log.js';
-import { TRANSFER_LIMITS, transferLimitsFrom } from './transfer-limits.js';
+import { TRANSFER_LIMITS, transferLimitsFrom, type TransferLimits } from './transfer-limits.js';
 import { TransfersController } from './transfers.controller.js';
 import { TransfersService } from './transfers.service.js';
 
@@ -17,9 +17,9 @@ import { TransfersService } from './transfers.service.js';
     { provide: TRANSFER_LIMITS, inject: [Environment], useFactory: transferLimitsFrom },
     {
       provide: TRANSFER_SPOOL,
-      inject: [Environment],
-      useFactory: (env: Environment) =>
-        env.SPOOL_ENABLED ? new TransferSpool(join(env.STORAGE_DIR, SPOOL_FOLDER)) : null,
+      inject: [Environment, TRANSFER_LIMITS],
+      useFactory: (env: Environment, limits: TransferLimits) =>
+        env.SPOOL_ENABLED ? new TransferSpool(join(env.STORAGE_DIR, SPOOL_FOLDER), limits) : null,
     },
     TransferEvents,
     TransfersService,

@@ -487,7 +487,7 @@ describe('TransfersService with a spool', () => {
       clock,
       images,
       events,
-      new TransferSpool(join(root, '.spool')),
+      new TransferSpool(join(root, '.spool'), LIMITS),
     );
     await service.onModuleInit();
     services.push(service);
@@ -555,7 +555,7 @@ describe('TransfersService with a spool', () => {
       clock,
       images,
       events,
-      new TransferSpool(join(root, '.spool')),
+      new TransferSpool(join(root, '.spool'), LIMITS),
     );
     await service.onModuleInit();
     services.push(service);
@@ -563,16 +563,18 @@ describe('TransfersService with a spool', () => {
     assert.deepEqual(await readdir(join(root, '.spool', 'quarantine')), ['deadbeef0000.spool']);
   });
 
-  it('deletes the spool file once the stored record is forgotten', async () => {
-    const image = imageOf(500);
-    const { service } = await start();
-    await service.handleUploadRequest(request(image), CAMERA);
-    const ack = service.handleDataPacket(packet(image, 0), CAMERA);
+  it('forgets a stored transfer after COMPLETED_RECORD_TTL_MS, across a restart too', async () => {
+    const image = imageOf(2 * PAYLOAD);
+    const first = await start();
+    await first.service.handleUploadRequest(request(image, { packetCount: 2 }), CAMERA);
+    const ack0 = first.service.handleDataPacket(packet(image, 0), CAMERA);
     clock.advance(LIMITS.flowProbeMs);
-    await ack;
-    assert.equal((await readdir(join(root, '.spool'))).filter((f) => f.endsWith('.spool')).length, 1);
-    clock.advance(LIMITS.completedRecordTtlMs + SWEEP_INTERVAL_MS);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal((await readdir(join(root, '.spool'))).filter((f) => f.endsWith('.spool')).length, 0);
+    await ack0;
+    assert.ok(await first.service.handleDataPacket(packet(image, 1), CAMERA));
+    clock.advance(LIMITS.completedRecordTtlMs + 1);
+    const second = await start();
+    const late = decoded(await second.service.handleDataPacket(packet(image, 1), CAMERA));
+    assert.equal(late.kind === 'data-reply' && late.status, ReplyStatus.NoSuchTransfer);
+    assert.equal(second.stored.length, 0);
   });
 });

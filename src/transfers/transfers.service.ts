@@ -14,7 +14,7 @@ import {
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { ImageArrival } from '../storage/image-record.js';
 import { ImageStore } from '../storage/image-store.js';
-import type { SpoolContents } from '../spool/spool-format.js';
+import type { SpoolContents, SpooledCompletion } from '../spool/spool-format.js';
 import { spoolHeaderOf, TRANSFER_SPOOL } from '../spool/spool-header.js';
 import type { TransferSpool } from '../spool/transfer-spool.js';
 import { BoundedMap } from './bounded-map.js';
@@ -76,7 +76,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
       limits,
       clock,
       (transfer) => this.onExpired(transfer),
-      (record) => void this.spool?.discard(record.transferId),
+      (record) => this.spool?.discard(record.transferId),
     );
     this.refusals = new RefusalBudget(limits.refusalsPerSecond, clock, REFUSAL_BUDGET_TRACKED_ADDRESSES);
   }
@@ -85,11 +85,14 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     this.store.start();
     if (!this.spool) return;
-    await this.spool.prepare();
-    const { entries, quarantined } = await this.spool.recover();
+    const { inFlight, completed, quarantined } = await this.spool.recover(this.clock.now());
     for (const { file, reason } of quarantined) this.events.emit('quarantined', file, reason);
-    entries.sort((a, b) => a.header.acceptedAt - b.header.acceptedAt);
-    for (const entry of entries) this.restore(entry);
+    for (const completion of completed) this.restoreCompleted(completion);
+    inFlight.sort((a, b) => a.header.acceptedAt - b.header.acceptedAt);
+    for (const entry of inFlight) this.restore(entry);
+    // The previous process's log is reused only once what was restored is written anew.
+    if (!this.spool.settle())
+      this.events.emit('spoolUnwritable', new Error('the spool could not be written'));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -138,7 +141,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     return unfinished.length;
   }
 
-  handleUploadRequest(request: UploadRequest, remote: RemoteEndpoint): Reply {
+  handleUploadRequest(request: UploadRequest, remote: RemoteEndpoint): Reply | Promise<Reply> {
     const parameters = parametersOf(request);
     const key = transferKey(ClientType.CableCamera, request.deviceId, remote);
     const existing = this.store.get(key);
@@ -154,7 +157,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     if (existing) {
       this.store.remove(key);
       this.probes.get(existing)?.decide(existing.flowMode);
-      void this.spool?.discard(existing.transferId);
+      this.spool?.discard(existing.transferId);
       this.events.emit('aborted', existing, 'device-restarted');
     }
     if (this.store.capacityRefusal(remote.address) !== undefined)
@@ -175,16 +178,16 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     );
     this.store.add(transfer);
     this.events.emit('accepted', transfer);
-    try {
-      // The transfer exists on disk before the device hears it was accepted.
-      this.spool?.begin(spoolHeaderOf(transfer));
-    } catch (error) {
-      this.store.remove(key);
-      void this.spool?.discard(transfer.transferId);
-      this.events.emit('storageFailed', transfer, error as Error);
+    // The transfer exists on disk before the device hears it was accepted.
+    const written = this.spoolBegin(transfer);
+    if (!written) return this.uploadReply(request, ReplyStatus.Ok);
+    return written.then((ok) => {
+      if (ok) return this.uploadReply(request, ReplyStatus.Ok);
+      if (this.store.get(key) === transfer) this.store.remove(key);
+      this.spool?.discard(transfer.transferId);
+      this.events.emit('storageFailed', transfer, new Error('the spool could not be written'));
       return this.refuse(request, ReplyStatus.StorageFailure, remote);
-    }
-    return this.uploadReply(request, ReplyStatus.Ok);
+    });
   }
 
   handleDataPacket(packet: DataPacket, remote: RemoteEndpoint): Reply | Promise<Reply> {
@@ -210,16 +213,14 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     if (outcome !== 'new') {
       this.events.emit('retransmission', outcome === 'conflict' ? 'conflicting-packet' : 'duplicate-packet');
     }
-    if (outcome === 'new' && !this.spoolPacket(transfer, packet)) {
-      return this.nack(transfer, packet, ReplyStatus.StorageFailure);
-    }
+    const spooled = outcome === 'new' ? this.spoolPacket(transfer, packet) : undefined;
     if (transfer.isComplete && transfer.state !== 'storing') this.beginStoring(transfer);
 
     const ack = this.dataReply(packet, ReplyStatus.Ok);
     // Once the image is whole, any ACK waits for the disk: acknowledged means stored.
     const stored = transfer.storing;
-    if (transfer.flowMode === 'stop-and-wait' && !stored) return ack;
-    return this.replyOnceKnown(transfer, stored, (ok) =>
+    if (transfer.flowMode === 'stop-and-wait' && !stored && !spooled) return ack;
+    return this.replyOnceKnown(transfer, spooled, stored, (ok) =>
       ok ? ack : this.nack(transfer, packet, ReplyStatus.StorageFailure),
     );
   }
@@ -244,12 +245,28 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     }
     this.settleFlowMode(transfer, 'burst');
     if (!transfer.isComplete) {
-      return this.missingReport(frame, transfer.missing(this.limits.missingPerReply));
+      // Packets reported received are in the spool: the list is made once this turn's records are written.
+      const written = this.spool?.whenWritten();
+      const report = () => this.missingReport(frame, transfer.missing(this.limits.missingPerReply));
+      return written ? written.then(report) : report();
     }
     if (transfer.state === 'unstored') this.beginStoring(transfer);
     const lastIndex = transfer.parameters.packetCount - 1;
     // A failed write reports the last packet missing: the device resends it, then asks again.
     return transfer.storing!.then((ok) => this.missingReport(frame, ok ? [] : [lastIndex]));
+  }
+
+  /** Puts back the record of a transfer a previous process stored. */
+  private restoreCompleted(completion: SpooledCompletion): void {
+    const { key, transferId, packetCount, maxPacketSize, imageSize, flowMode, imageId } = completion;
+    this.store.restoreCompleted({
+      key,
+      transferId,
+      parameters: { packetCount, maxPacketSize, imageSize: imageSize ?? undefined },
+      flowMode,
+      imageId,
+      forgetAt: completion.storedAt + this.limits.completedRecordTtlMs,
+    });
   }
 
   /** Puts back a transfer found in the spool at start-up. */
@@ -261,27 +278,10 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
       imageSize: header.imageSize ?? undefined,
     };
     const flowMode = entry.flowMode === 'probing' ? undefined : entry.flowMode;
-    if (entry.stored) {
-      const forgetAt = entry.stored.storedAt + this.limits.completedRecordTtlMs;
-      if (forgetAt <= this.clock.now()) {
-        void this.spool?.discard(header.transferId);
-        return;
-      }
-      const { key, transferId } = header;
-      this.store.restoreCompleted({
-        key,
-        transferId,
-        parameters,
-        flowMode: flowMode ?? 'probing',
-        imageId: entry.stored.imageId,
-        forgetAt,
-      });
-      return;
-    }
     const older = this.store.get(header.key);
     if (older) {
       this.store.remove(header.key);
-      void this.spool?.discard(older.transferId);
+      this.spool?.discard(older.transferId);
     }
     const transfer = new Transfer(
       header.transferId,
@@ -294,9 +294,11 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
       flowMode,
     );
     this.store.add(transfer);
-    this.spool!.resume(header.transferId);
+    this.spoolBegin(transfer);
     for (const [index, payload] of entry.packets) {
-      if (lengthIsValid(parameters, index, payload.length)) this.store.acceptPacket(transfer, index, payload);
+      if (!lengthIsValid(parameters, index, payload.length)) continue;
+      this.store.acceptPacket(transfer, index, payload);
+      this.spoolPacket(transfer, { index, payload });
     }
     transfer.lastActivityAt = this.clock.now();
     if (flowMode) this.knownFlowModes.set(header.key, flowMode);
@@ -325,7 +327,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     );
     this.store.remove(old.key);
     this.probes.get(old)?.decide(old.flowMode);
-    void this.spool?.discard(old.transferId);
+    this.spool?.discard(old.transferId);
     this.events.emit('aborted', old, 'device-restarted');
     const replacement = new Transfer(
       randomBytes(TRANSFER_ID_BYTES).toString('hex'),
@@ -339,11 +341,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     );
     this.store.add(replacement);
     this.events.emit('accepted', replacement);
-    try {
-      this.spool?.begin(spoolHeaderOf(replacement));
-    } catch (error) {
-      this.events.emit('storageFailed', replacement, error as Error);
-    }
+    this.spoolBegin(replacement);
     for (const [index, payload] of echoed) {
       this.store.acceptPacket(replacement, index, payload);
       this.spoolPacket(replacement, { index, payload });
@@ -409,29 +407,61 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Waits for the flow mode to be known (and the write, when one is under way), then replies. */
+  /**
+   * Waits for the packet's spool write and the flow mode to be known (and the image write, when
+   * one is under way), then replies: an image stored whole makes the packet safe either way.
+   */
   private async replyOnceKnown(
     transfer: Transfer,
+    spooled: Promise<boolean> | undefined,
     stored: Promise<boolean> | undefined,
     reply: (ok: boolean) => Reply,
   ): Promise<Reply> {
+    const inSpool = spooled ? await spooled : true;
     const mode =
       transfer.flowMode === 'probing' ? await this.probes.get(transfer)?.decided : transfer.flowMode;
     if (mode === 'burst') return undefined;
-    return reply(stored ? await stored : true);
+    return reply(stored ? await stored : inSpool);
   }
 
-  /** Writes a new packet to the spool (when there is one); false, the packet taken back, on failure. */
-  private spoolPacket(transfer: Transfer, packet: Pick<DataPacket, 'index' | 'payload'>): boolean {
-    if (!this.spool) return true;
+  /** Starts a transfer's spool record; resolves with whether it was written (undefined: no spool). */
+  private spoolBegin(transfer: Transfer): Promise<boolean> | undefined {
+    if (!this.spool) return undefined;
+    try {
+      this.spool.begin(spoolHeaderOf(transfer), (index) => transfer.payloadAt(index));
+    } catch (error) {
+      this.events.emit('storageFailed', transfer, error as Error);
+      return Promise.resolve(false);
+    }
+    return this.spool.whenWritten();
+  }
+
+  /**
+   * Adds a new packet to the spool's write of this turn (when there is one); resolves with
+   * whether it was written. A packet that could not be is taken back: the device sends it again.
+   */
+  private spoolPacket(
+    transfer: Transfer,
+    packet: Pick<DataPacket, 'index' | 'payload'>,
+  ): Promise<boolean> | undefined {
+    if (!this.spool) return undefined;
     try {
       this.spool.append(transfer.transferId, packet.index, packet.payload);
-      return true;
     } catch (error) {
-      this.store.forgetPacket(transfer, packet.index);
-      this.events.emit('storageFailed', transfer, error as Error);
-      return false;
+      this.unspooled(transfer, packet.index, error as Error);
+      return Promise.resolve(false);
     }
+    return this.spool.whenWritten()?.then((ok) => {
+      if (!ok) this.unspooled(transfer, packet.index, new Error('the spool could not be written'));
+      return ok;
+    });
+  }
+
+  /** A packet that is not in the spool is not kept, unless the image it completed is being stored. */
+  private unspooled(transfer: Transfer, index: number, error: Error): void {
+    if (transfer.state !== 'storing' && this.store.get(transfer.key) === transfer)
+      this.store.forgetPacket(transfer, index);
+    this.events.emit('storageFailed', transfer, error);
   }
 
   private beginStoring(transfer: Transfer): void {
@@ -442,12 +472,17 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
       (stored) => {
         // Before the final ACK: after a restart the transfer answers late duplicates, never stores twice.
         try {
-          this.spool?.recordStored(transfer.transferId, {
+          this.spool?.complete({
+            transferId: transfer.transferId,
+            key: transfer.key,
+            ...transfer.parameters,
+            imageSize: transfer.parameters.imageSize ?? null,
+            flowMode: transfer.flowMode,
             imageId: stored.imageId,
             storedAt: this.clock.now(),
           });
         } catch {
-          // Without the mark a restart stores the image again, onto the same file.
+          // The slot stays until the record is forgotten: a restart stores the image again, onto the same file.
         }
         this.store.complete(transfer, stored.imageId);
         this.events.emit('completed', transfer, stored, (performance.now() - writeStartedAt) / 1000);
@@ -485,7 +520,7 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     const lastIndex = transfer.parameters.packetCount - 1;
     const firmwareExactMultiple = lastIndex > 0 && missing.length === 1 && missing[0] === lastIndex;
     this.probes.get(transfer)?.decide(transfer.flowMode);
-    void this.spool?.discard(transfer.transferId);
+    this.spool?.discard(transfer.transferId);
     this.events.emit('expired', transfer, firmwareExactMultiple);
     if (transfer.state === 'unstored' && transfer.image) {
       // The device gave up, but the whole image is here: one last try to keep it.
