@@ -7,6 +7,7 @@ import { ImageStore } from '../storage/image-store.js';
 import type { ImageRecord } from '../storage/image-record.js';
 import { TransferEvents } from '../transfers/transfer-events.js';
 import { ClassificationEvents } from './classification-events.js';
+import { BackgroundPriority } from './background-priority.js';
 import { ClassifierPool } from './classifier-pool.js';
 import { ResultPusher } from './result-pusher.js';
 import { decide, verdictPolicyFrom, type VerdictPolicy } from './verdict.js';
@@ -56,6 +57,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   private deferred = 0;
   private scanning: Promise<void> | undefined;
   private scanInProgress = false;
+  private readonly backgroundPriority: BackgroundPriority;
 
   constructor(
     private readonly env: Environment,
@@ -66,6 +68,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
     readonly events: ClassificationEvents,
   ) {
     this.policy = verdictPolicyFrom(env.PASS_LABELS, env.CONFIDENCE_THRESHOLD);
+    this.backgroundPriority = new BackgroundPriority(env.BACKGROUND_THREADS_NICE);
   }
 
   /** The model in use, once loaded; undefined when analysis is off. */
@@ -91,6 +94,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
         batchMax: this.env.CLASSIFIER_BATCH_MAX,
       });
       const model = await this.pool.start();
+      this.backgroundPriority.start();
       this.logger.log({
         msg: 'model loaded',
         modelDir: this.env.MODEL_DIR,
@@ -109,6 +113,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.backgroundPriority.stop();
     await this.scanning;
     await this.pool?.close();
   }

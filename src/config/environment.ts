@@ -286,6 +286,18 @@ export class Environment {
   CLASSIFIER_BATCH_MAX = 8;
 
   @Setting({
+    accepts: 'an integer from 0 to 19 (0: leave priorities alone)',
+    description:
+      'Niceness given to every thread but the event loop (classifier workers, their decodes) while analysis runs, so ' +
+      'that the loop answering the cameras gets the cores first. Linux only.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  BACKGROUND_THREADS_NICE = 10;
+
+  @Setting({
     accepts: 'comma-separated labels',
     description: 'Labels that mean the cable is good (verdict pass); every other label is a defect.',
   })

@@ -92,8 +92,17 @@ describe('preprocessImage', () => {
 
     it('centre crop keeps only the middle of a wide frame', async () => {
       const image = await preprocessImage(await stripes(), { size: { width: 10, height: 10, ...RGB } });
-      assert.deepEqual(pixel(image, 0, 5), [-1, 255 / 127 - 1, -1].map(Math.fround));
-      assert.deepEqual(pixel(image, 9, 5), [-1, 255 / 127 - 1, -1].map(Math.fround));
+      // The crop is taken after the shrink (so that JPEGs shrink while decoding): the resampling
+      // kernel rings by a level or two, and lets a trace of what lies just outside the crop into
+      // its edge pixels, no more.
+      for (let x = 0; x < 10; x++) {
+        const [red, green, blue] = pixel(image, x, 5);
+        const tolerance = x >= 2 && x < 8 ? 2 / 127 : 0.25;
+        assert.ok(
+          green! > 1 - tolerance && red! < -1 + tolerance && blue! < -1 + tolerance,
+          `x = ${x}: ${pixel(image, x, 5).join(', ')}`,
+        );
+      }
     });
 
     it('stretch keeps the whole frame', async () => {

@@ -27,8 +27,8 @@ export const DEFAULT_MAX_INPUT_PIXELS = 4096 * 4096;
 
 /**
  * Decodes an image (JPEG from the cameras; anything sharp reads works), honours EXIF orientation, fits
- * it to the model input (crop the centred region with the input's aspect ratio, then resize; or
- * stretch the whole frame), drops alpha, converts to sRGB (or grey for
+ * it to the model input (the centred region with the input's aspect ratio, resized; or the whole
+ * frame stretched), drops alpha, converts to sRGB (or grey for
  * one-channel models) and scales every value. Throws `UndecodableImageError` when the bytes are not a
  * decodable image, including truncated JPEGs.
  */
@@ -56,14 +56,16 @@ export async function decodeToModelPixels(
   const crop = (options.preprocessing ?? TEACHABLE_MACHINE_PREPROCESSING).crop;
   if (bytes.byteLength === 0) throw new UndecodableImageError(0, 'empty buffer');
   try {
-    const input = sharp(bytes, {
+    // Resizing first lets libvips shrink the JPEG while decoding it (1/8 of an XGA frame for a
+    // 64×64 model): half the time and a fraction of the memory of a full decode cropped first.
+    // `cover` is the centred crop with the input's aspect ratio, taken after the shrink.
+    const image = sharp(bytes, {
       failOn: 'warning',
       limitInputPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
-    });
-    const { autoOrient: frame } = await input.metadata();
-    let image = input.clone().autoOrient();
-    if (crop === 'centre') image = image.extract(centredRegion(frame.width, frame.height, width / height));
-    image = image.resize(width, height, { fit: 'fill' }).removeAlpha();
+    })
+      .autoOrient()
+      .resize(width, height, crop === 'centre' ? { fit: 'cover', position: 'centre' } : { fit: 'fill' })
+      .removeAlpha();
     const { data, info } = await (channels === 1 ? image.greyscale() : image.toColourspace('srgb'))
       .raw()
       .toBuffer({ resolveWithObject: true });
@@ -75,18 +77,4 @@ export async function decodeToModelPixels(
     const reason = error instanceof Error ? error.message.trim() : String(error);
     throw new UndecodableImageError(bytes.byteLength, reason, { cause: error });
   }
-}
-
-/** The largest region with the given aspect ratio (width / height) centred in a frame. */
-export function centredRegion(
-  frameWidth: number,
-  frameHeight: number,
-  aspect: number,
-): { left: number; top: number; width: number; height: number } {
-  if (frameWidth / frameHeight > aspect) {
-    const width = Math.max(1, Math.min(frameWidth, Math.round(frameHeight * aspect)));
-    return { left: Math.floor((frameWidth - width) / 2), top: 0, width, height: frameHeight };
-  }
-  const height = Math.max(1, Math.min(frameHeight, Math.round(frameWidth / aspect)));
-  return { left: 0, top: Math.floor((frameHeight - height) / 2), width: frameWidth, height };
 }
