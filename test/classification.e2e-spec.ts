@@ -166,6 +166,80 @@ describe('AI inspection over real UDP', () => {
     }
   });
 
+  /** Stores `count` images with no analysis into `storageDir`, as a stopped gateway would leave them. */
+  async function storeUnanalysed(storageDir: string, count: number): Promise<string[]> {
+    const clock = new FakeClock(Date.now());
+    const images = new ImageStore(storageDir, clock);
+    const sidecars: string[] = [];
+    for (let index = 0; index < count; index++) {
+      clock.advance(1);
+      const stored = await images.save(photo, {
+        transferId: `backlog${String(index).padStart(5, '0')}`,
+        clientType: 1,
+        deviceId: index % 4,
+        source: { address: '127.0.0.1', port: 44444 },
+        flowMode: 'stop-and-wait',
+        packets: 21,
+        packetSize: 1460,
+        announcedSize: null,
+        duplicates: 0,
+        conflicts: 0,
+        duplicateRequests: 0,
+        endOfTransferRounds: 0,
+        acceptedAt: clock.now(),
+        firstPacketAt: clock.now(),
+        completedAt: clock.now(),
+      });
+      sidecars.push(stored.sidecarPath);
+    }
+    return sidecars;
+  }
+
+  async function analysisOf(sidecarPath: string): Promise<{ status?: string } | undefined> {
+    return JSON.parse(await readFile(sidecarPath, 'utf8')).analysis;
+  }
+
+  it('works through a backlog ten times its queue, every image classified once', async () => {
+    const storageDir = join(await mkdtemp(join(tmpdir(), 'e2e-backlog-')), 'images');
+    const sidecars = await storeUnanalysed(storageDir, 30);
+    const gateway = await startWithModel({ STORAGE_DIR: storageDir, CLASSIFIER_QUEUE_MAX: 3 });
+    try {
+      const deadline = Date.now() + 20_000;
+      let analysed = 0;
+      while (analysed < sidecars.length && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        analysed = (await Promise.all(sidecars.map(analysisOf))).filter(
+          (each) => each?.status === 'analysed',
+        ).length;
+      }
+      assert.equal(analysed, sidecars.length);
+      const counted = (await metric(gateway, 'cable_inspector_classifications_total'))
+        .map((line) => Number(line.split(' ')[1]))
+        .reduce((sum, value) => sum + value, 0);
+      assert.equal(counted, sidecars.length, 'each image classified once');
+    } finally {
+      await gateway.close();
+      await rm(join(storageDir, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('leaves the images it had not reached unanalysed when it stops, for the next start', async () => {
+    const storageDir = join(await mkdtemp(join(tmpdir(), 'e2e-backlog-')), 'images');
+    const sidecars = await storeUnanalysed(storageDir, 40);
+    const gateway = await startWithModel({ STORAGE_DIR: storageDir, CLASSIFIER_QUEUE_MAX: 3 });
+    await gateway.close();
+    try {
+      const analyses = await Promise.all(sidecars.map(analysisOf));
+      assert.ok(
+        analyses.some((analysis) => analysis === undefined),
+        'the stop came before the end of the backlog',
+      );
+      for (const analysis of analyses) assert.ok(analysis === undefined || analysis.status === 'analysed');
+    } finally {
+      await rm(join(storageDir, '..'), { recursive: true, force: true });
+    }
+  });
+
   it('keeps answering pings promptly while the classifier is saturated', async () => {
     const gateway = await startWithModel({ CLASSIFIER_BATCH_MAX: 1 });
     const cameras = await Promise.all(

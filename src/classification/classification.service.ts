@@ -57,6 +57,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   private deferred = 0;
   private scanning: Promise<void> | undefined;
   private scanInProgress = false;
+  private stopping = false;
   private readonly backgroundPriority: BackgroundPriority;
 
   constructor(
@@ -113,9 +114,11 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     this.backgroundPriority.stop();
-    await this.scanning;
+    // Closing the pool wakes a scan waiting for room; what was not classified waits for the next start.
     await this.pool?.close();
+    await this.scanning;
   }
 
   /** Waits until queued images are analysed (used when draining), or `timeoutMs`. */
@@ -154,6 +157,9 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
     queuedAt: number,
     outcome: JobOutcome | undefined,
   ): Promise<void> {
+    // The pool closed (shutdown) before it reached the image: not a result; the image keeps no
+    // analysis, so the next start classifies it.
+    if (outcome && !outcome.ok && outcome.reason === 'closed') return;
     const { analysis, frame } = this.interpret(record, outcome, this.clock.now() - queuedAt);
     const seconds = outcome?.ok ? (outcome.decodeMs + outcome.inferenceMs) / 1000 : 0;
     this.events.emit(
@@ -253,7 +259,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
 
   /** Queues stored images of the last ANALYSIS_BACKLOG_DAYS that have no analysis yet. */
   private async scanBacklog(): Promise<void> {
-    if (this.env.ANALYSIS_BACKLOG_DAYS === 0 || this.scanInProgress) return;
+    if (this.env.ANALYSIS_BACKLOG_DAYS === 0 || this.scanInProgress || this.stopping) return;
     this.scanInProgress = true;
     try {
       await this.queueBacklog();
@@ -263,27 +269,32 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async queueBacklog(): Promise<void> {
-    this.deferred = 0;
+    const pool = this.pool;
+    if (!pool) return;
     const oldestDay = new Date(this.clock.now() - (this.env.ANALYSIS_BACKLOG_DAYS - 1) * 86_400_000)
       .toISOString()
       .slice(0, 10);
     let found = 0;
-    for await (const sidecarPath of this.images.sidecars(oldestDay)) {
-      if (this.queued.has(sidecarPath)) continue;
-      let record: ImageRecord;
-      try {
-        record = JSON.parse(await readFile(sidecarPath, 'utf8')) as ImageRecord;
-      } catch {
-        continue;
+    do {
+      this.deferred = 0;
+      for await (const sidecarPath of this.images.sidecars(oldestDay)) {
+        if (this.queued.has(sidecarPath)) continue;
+        let record: ImageRecord;
+        try {
+          record = JSON.parse(await readFile(sidecarPath, 'utf8')) as ImageRecord;
+        } catch {
+          continue;
+        }
+        if (record.analysis !== undefined) continue;
+        // A full queue pauses the scan where it is, and it goes on as the workers take images:
+        // starting over after each drain would read every sidecar before it again, on the loop.
+        await pool.whenRoom();
+        if (this.stopping) return;
+        found++;
+        this.enqueue(sidecarPath, record);
       }
-      if (record.analysis !== undefined) continue;
-      found++;
-      this.enqueue(sidecarPath, record);
-      if (this.pool && !this.pool.hasRoom) {
-        this.deferred++;
-        break;
-      }
-    }
+      // Images that came while the queue was full may lie behind the scan: another pass for them.
+    } while (this.deferred > 0 && !this.stopping);
     if (found > 0) this.logger.log({ msg: 'stored images without analysis queued', count: found });
   }
 }

@@ -60,6 +60,36 @@ describe('ClassifierPool', () => {
     await Promise.all(accepted);
   });
 
+  it('tells when its queue has room again, as the workers take images', async () => {
+    const accepted: Promise<unknown>[] = [];
+    while (pool.hasRoom) accepted.push(pool.classify(FIXTURE)!);
+    let roomAgain = false;
+    const room = pool.whenRoom().then(() => (roomAgain = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(roomAgain, false, 'the queue is full');
+    await room;
+    assert.ok(pool.hasRoom);
+    await Promise.all(accepted);
+  });
+
+  it('when it closes, gives what it had not classified back as closed and wakes whoever waits for room', async () => {
+    const closing = new ClassifierPool({
+      modelDir: join(dir, 'model'),
+      backend: 'wasm',
+      workers: 1,
+      queueMax: 2,
+      batchMax: 1,
+    });
+    await closing.start();
+    const outcomes = [closing.classify(FIXTURE)!, closing.classify(FIXTURE)!, closing.classify(FIXTURE)!];
+    const room = closing.whenRoom();
+    await closing.close();
+    await room;
+    const reasons = (await Promise.all(outcomes)).map((outcome) => (outcome.ok ? 'ok' : outcome.reason));
+    assert.ok(reasons.includes('closed'), reasons.join(', '));
+    assert.ok(reasons.every((reason) => reason === 'closed' || reason === 'ok'));
+  });
+
   it('fails to start with an error naming the model path when the model is missing', async () => {
     const missing = new ClassifierPool({
       modelDir: join(dir, 'nowhere'),

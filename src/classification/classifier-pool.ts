@@ -6,6 +6,14 @@ export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';
 }
 
+/**
+ * Young generation of a worker's heap. A worker allocates little and briefly per image (the
+ * tensors live in the backend's memory), and V8's default young generation, touched in full as it
+ * cycles, stayed resident: measured in the bench's 255-device fleet, 4 MB instead of the default
+ * took the gateway's peak RSS from 322 to 276 MB.
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 interface PooledWorker {
   readonly worker: Worker;
   busy: boolean;
@@ -27,6 +35,8 @@ export class ClassifierPool {
   private readonly workers: PooledWorker[] = [];
   private readonly queue: Pending[] = [];
   private readonly inFlight = new Map<number, Pending>();
+  /** Callers waiting for the queue to have room again. */
+  private readonly roomWaiters: (() => void)[] = [];
   private nextId = 0;
   private modelInfo: ModelInfo | undefined;
   private closed = false;
@@ -81,6 +91,12 @@ export class ClassifierPool {
     return promise;
   }
 
+  /** Resolves once the queue has room (at once when it has), or when the pool closes. */
+  whenRoom(): Promise<void> {
+    if (this.closed || this.hasRoom) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
   /** Resolves once nothing is queued or being classified, or after `timeoutMs`. */
   async idle(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -90,10 +106,11 @@ export class ClassifierPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of [...this.queue, ...this.inFlight.values()]) {
-      pending.resolve({ id: pending.job.id, ok: false, reason: 'failed', message: 'classifier closed' });
+      pending.resolve({ id: pending.job.id, ok: false, reason: 'closed', message: 'classifier closed' });
     }
     this.queue.length = 0;
     this.inFlight.clear();
+    this.wakeRoomWaiters();
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
     this.workers.length = 0;
   }
@@ -101,6 +118,7 @@ export class ClassifierPool {
   private spawn(): Promise<ModelInfo> {
     const worker = new Worker(new URL('./classifier.worker.js', import.meta.url), {
       workerData: this.options,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     const pooled: PooledWorker = { worker, busy: true, batch: [] };
     return new Promise<ModelInfo>((resolve, reject) => {
@@ -131,7 +149,7 @@ export class ClassifierPool {
 
   private dispatch(): void {
     for (const pooled of this.workers) {
-      if (this.queue.length === 0) return;
+      if (this.queue.length === 0) break;
       if (pooled.busy) continue;
       const batch = this.queue.splice(0, this.options.batchMax);
       for (const pending of batch) this.inFlight.set(pending.job.id, pending);
@@ -139,6 +157,11 @@ export class ClassifierPool {
       pooled.batch = batch.map((pending) => pending.job.id);
       pooled.worker.postMessage({ type: 'classify', jobs: batch.map((pending) => pending.job) });
     }
+    this.wakeRoomWaiters();
+  }
+
+  private wakeRoomWaiters(): void {
+    while (this.roomWaiters.length > 0 && (this.closed || this.hasRoom)) this.roomWaiters.shift()!();
   }
 
   private onResults(pooled: PooledWorker, outcomes: readonly JobOutcome[]): void {

@@ -30,7 +30,8 @@ export type JobOutcome =
   | {
       readonly id: number;
       readonly ok: false;
-      readonly reason: 'undecodable' | 'failed';
+      /** `closed`: the pool stopped before classifying it (shutdown); the image waits for the next start. */
+      readonly reason: 'undecodable' | 'failed' | 'closed';
       readonly message: string;
     };
 
