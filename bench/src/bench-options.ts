@@ -36,7 +36,7 @@ export interface BenchScale {
 export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
   full: {
     packetWindowMs: 2500,
-    packetRounds: 3,
+    packetRounds: 5,
     packetImageBytes: 145_000,
     fleetDevices: 255,
     fleetImagesPerDevice: 4,
