@@ -62,4 +62,39 @@ describe('graceful shutdown (SIGTERM to the gateway process)', () => {
       await gateway.kill();
     }
   });
+
+  it('hands a transfer still unfinished at the end of the grace period to the spool: the next process completes it', async () => {
+    const storageDir = join(root, 'handover');
+    const gateway = await GatewayProcess.create({ STORAGE_DIR: storageDir, SHUTDOWN_GRACE_MS: '100' });
+    await gateway.start();
+    const image = syntheticJpeg(60 * 1452 + 100, 4);
+    let exited: Promise<number | null> | undefined;
+    const camera = await CameraDevice.open({
+      server: gateway.udp,
+      firmware: FIRMWARE.A_ETHERNET,
+      timeScale: 0.2,
+      link: { outgoing: { delayMs: 5 }, incoming: { delayMs: 5 } },
+      observer: (event) => {
+        if (event.type === 'ack' && event.index === 10 && !exited) exited = gateway.terminate();
+      },
+    });
+    try {
+      const upload = camera.upload(image, { deadlineMs: 30_000 });
+      while (!exited) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(await exited, 0);
+      assert.match(gateway.output, /"unfinishedTransfers":1/);
+      // A redeploy: the new process starts on the same disk and ports while the camera retries.
+      await gateway.start();
+      const result = await upload;
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.deepEqual(result.violations, []);
+      const stored = await readStoredImages(storageDir);
+      assert.equal(stored.length, 1);
+      assert.ok(stored[0]!.bytes.equals(image));
+      assert.match(gateway.output, /transfer resumed from the spool/);
+    } finally {
+      await camera.close();
+      await gateway.kill();
+    }
+  });
 });
