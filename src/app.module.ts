@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ClassificationModule } from './classification/classification.module.js';
 import { AppConfigModule, type Environment } from './config/index.js';
+import { GalleryModule } from './gallery/gallery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -8,7 +9,7 @@ import { PingController } from './ping/ping.controller.js';
 import { TransfersModule } from './transfers/transfers.module.js';
 import { UdpGatewayModule } from './udp/udp-gateway.module.js';
 
-/** The gateway: UDP transfers and storage, and over HTTP health and metrics. */
+/** The gateway: UDP transfers and storage, and over HTTP health, metrics and the newest images. */
 @Module({})
 export class AppModule {
   static register(env: Environment): DynamicModule {
@@ -22,6 +23,7 @@ export class AppModule {
         LifecycleModule,
         HealthModule,
         MetricsModule,
+        GalleryModule,
       ],
       controllers: [PingController],
     };

@@ -1,6 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import { ensureDirectory, syncDirectory, TEMPORARY_SUFFIX, writeFileAtomically } from './durable-file.js';
 import type { ImageArrival, ImageRecord, StoredImage } from './image-record.js';
@@ -9,6 +9,12 @@ import type { ImageArrival, ImageRecord, StoredImage } from './image-record.js';
 const RECHECK_INTERVAL_MS = 1000;
 
 /** Keeps only characters that are safe in a file name on every platform. */
+/** Day folders: yyyy-mm-dd. */
+const DAY_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
+
+/** An image id as `write` makes it: day, device folder (id and address made safe), time and transfer id. */
+const IMAGE_ID = /^\d{4}-\d{2}-\d{2}\/\d+_[0-9A-Za-z.-]+\/\d{9}-[0-9a-f]+$/;
+
 function safeName(text: string): string {
   return text.replace(/[^0-9A-Za-z.]/g, '-');
 }
@@ -108,6 +114,44 @@ export class ImageStore {
         if (path.endsWith('.json')) yield path;
       }
     }
+  }
+
+  /**
+   * Sidecars of the newest stored images, newest first, at most `count`: days newest first, and
+   * within a day by time of acceptance (file names start with it), whatever the device.
+   */
+  async newestSidecars(count: number): Promise<string[]> {
+    let days: string[];
+    try {
+      days = (await readdir(this.root))
+        .filter((name) => DAY_FOLDER.test(name))
+        .sort()
+        .reverse();
+    } catch {
+      return [];
+    }
+    const newest: string[] = [];
+    for (const day of days) {
+      const sidecars: { name: string; path: string }[] = [];
+      for await (const path of this.walk(join(this.root, day))) {
+        if (path.endsWith('.json')) sidecars.push({ name: basename(path), path });
+      }
+      sidecars.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      for (const { path } of sidecars) {
+        newest.push(path);
+        if (newest.length === count) return newest;
+      }
+    }
+    return newest;
+  }
+
+  /**
+   * The JPEG of a stored image, from its id (`<day>/<device>/<time>-<transfer id>`, as records
+   * give it); undefined for anything else, so that no path outside the store can be asked for.
+   */
+  imagePathOf(imageId: string): string | undefined {
+    if (!IMAGE_ID.test(imageId)) return undefined;
+    return join(this.root, `${imageId}.jpg`);
   }
 
   private async write(image: Buffer, arrival: ImageArrival): Promise<StoredImage> {
