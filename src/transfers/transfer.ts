@@ -97,7 +97,7 @@ export class Transfer {
   private heldBytes = 0;
 
   constructor(
-    /** Unique id of this transfer; names its spool file and its stored image. */
+    /** Unique id of this transfer; names its spool records and its stored image. */
     readonly transferId: string,
     readonly key: string,
     readonly clientType: number,
