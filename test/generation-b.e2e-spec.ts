@@ -106,4 +106,37 @@ describe('generation B firmware against the gateway', () => {
     const stored = await assertStored(gateway.storageDir, sent);
     assert.ok(stored.at(-1)!.sidecar.endOfTransferRounds >= 3);
   });
+
+  it('a whole burst lost: the first missing list is cut to what the amplification budget allows, not dropped', async () => {
+    const lists: (readonly number[])[] = [];
+    const firstCopies = new Set<number>();
+    // Every data packet is lost the first time it is sent: the gateway has received 12 bytes (the
+    // request and op 3) when it answers op 3, so 3 × 12 - 9 (the accept) leaves room for 23 indices.
+    const link: LinkOptions = {
+      drop: (datagram, direction) =>
+        direction === 'outgoing' &&
+        datagram[2] === 2 &&
+        !firstCopies.has(datagram[3]!) &&
+        !!firstCopies.add(datagram[3]!),
+    };
+    const device = await devices.open({
+      server: gateway.udp,
+      firmware: FIRMWARE.B,
+      deviceId: 60,
+      // An address of its own: the budget is per address, and 127.0.0.1 has paid for plenty already.
+      bindAddress: '127.0.0.60',
+      link,
+      observer: (event) => {
+        if (event.type === 'missing') lists.push(event.indices);
+      },
+    });
+    const image = syntheticJpeg(40 * 1452 - 10, 60);
+    const result = await device.upload(image, { deadlineMs: 20_000 });
+    assert.equal(result.ok, true, describeResult(result));
+    assert.equal(result.timeouts, 0, `no op 3 left unanswered: ${describeResult(result)}`);
+    assert.equal(lists[0]!.length, 23, `lists of ${lists.map((list) => list.length).join(', ')}`);
+    assert.deepEqual(result.violations, []);
+    sent.push(sentBy(device, image));
+    await assertStored(gateway.storageDir, sent);
+  });
 });

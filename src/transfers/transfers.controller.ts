@@ -22,6 +22,6 @@ export class TransfersController {
 
   @MessagePattern('end-of-transfer')
   endOfTransfer(@Payload() frame: EndOfTransfer, @Ctx() context: UdpContext): Reply | Promise<Reply> {
-    return this.transfers.handleEndOfTransfer(frame, remoteOf(context));
+    return this.transfers.handleEndOfTransfer(frame, remoteOf(context), context.replyBudget);
   }
 }

@@ -4,6 +4,7 @@ import {
   ClientType,
   dataReply,
   encodeServerFrame,
+  MISSING_REPLY_HEADER_BYTES,
   missingReport,
   uploadReply,
   ReplyStatus,
@@ -225,7 +226,17 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  handleEndOfTransfer(frame: EndOfTransfer, remote: RemoteEndpoint): Reply | Promise<Reply> {
+  /**
+   * `replyBudget`: bytes the device may still be sent (the transport's amplification budget). A
+   * missing list is cut to fit it rather than dropped: a generation-B device whose whole burst was
+   * lost has sent only its request and op 3, too little for a full list, and would otherwise wait
+   * out a timeout.
+   */
+  handleEndOfTransfer(
+    frame: EndOfTransfer,
+    remote: RemoteEndpoint,
+    replyBudget = Number.POSITIVE_INFINITY,
+  ): Reply | Promise<Reply> {
     const key = transferKey(ClientType.CableCamera, frame.deviceId, remote);
     const transfer = this.store.get(key);
     if (!transfer) {
@@ -245,9 +256,12 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     }
     this.settleFlowMode(transfer, 'burst');
     if (!transfer.isComplete) {
+      const listed = Math.min(this.limits.missingPerReply, replyBudget - MISSING_REPLY_HEADER_BYTES);
+      // Not even one index fits: silence, and the device asks again (its packets will have paid).
+      if (listed < 1) return undefined;
       // Packets reported received are in the spool: the list is made once this turn's records are written.
       const written = this.spool?.whenWritten();
-      const report = () => this.missingReport(frame, transfer.missing(this.limits.missingPerReply));
+      const report = () => this.missingReport(frame, transfer.missing(listed));
       return written ? written.then(report) : report();
     }
     if (transfer.state === 'unstored') this.beginStoring(transfer);

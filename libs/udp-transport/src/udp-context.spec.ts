@@ -34,4 +34,24 @@ describe('UdpContext', () => {
     assert.equal(context.remoteKey, '[2001:db8::7]:5000');
     assert.equal(context.localAddress, undefined);
   });
+
+  it('reads the reply budget of its source from the server, unlimited when none is given', () => {
+    const asked: string[] = [];
+    const context = new UdpContext([
+      datagram,
+      { address: '192.0.2.7', port: 44444, family: 'IPv4', size: 4 },
+      'end-of-transfer',
+      undefined,
+      (address) => (asked.push(address), 36),
+    ]);
+    assert.equal(context.replyBudget, 36);
+    assert.deepEqual(asked, ['192.0.2.7']);
+    const unlimited = new UdpContext([
+      datagram,
+      { address: '192.0.2.8', port: 1, family: 'IPv4', size: 4 },
+      'ping',
+      undefined,
+    ]);
+    assert.equal(unlimited.replyBudget, Number.POSITIVE_INFINITY);
+  });
 });

@@ -7,6 +7,8 @@ export type UdpContextArgs = [
   remote: RemoteInfo,
   pattern: string,
   localAddress: string | undefined,
+  /** Bytes an address may still be sent under the amplification budget (absent: no limit known). */
+  replyBudget?: (address: string) => number,
 ];
 
 /**
@@ -40,6 +42,14 @@ export class UdpContext extends BaseRpcContext<UdpContextArgs> {
    */
   get localAddress(): string | undefined {
     return this.args[3];
+  }
+
+  /**
+   * Bytes that may still be sent to the source under the server's amplification budget, now: a
+   * handler whose reply can shrink (a list) keeps it within this, rather than have it dropped.
+   */
+  get replyBudget(): number {
+    return this.args[4]?.(this.args[1].address) ?? Number.POSITIVE_INFINITY;
   }
 
   /** The pattern the decoder routed the datagram by. */

@@ -58,6 +58,8 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     datagram: (datagram, remote, endpoint) => this.receive(datagram, remote, endpoint),
     error: (error, endpoint) => this.onSocketError(error, endpoint),
   };
+  /** What each handler's context reads its `replyBudget` from (one function, not one per datagram). */
+  private readonly remainingBudget = (address: string): number => this.budget.remaining(address);
   /** The socket bound to `host` first, then, with `bindEachAddress`, one per local address. */
   private endpoints: UdpEndpoint[];
   private state: ServerState = 'idle';
@@ -240,7 +242,13 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
       this.drop(UdpDropReason.UNROUTABLE, remote.address, remote.port);
       return;
     }
-    const context = new UdpContext([datagram, remote, decoded.pattern, endpoint.localAddress]);
+    const context = new UdpContext([
+      datagram,
+      remote,
+      decoded.pattern,
+      endpoint.localAddress,
+      this.remainingBudget,
+    ]);
     if (handler.isEventHandler) this.dispatchEvent(decoded, context);
     else this.dispatchRequest(handler, decoded.data, context, endpoint);
   }
