@@ -1,6 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import { ensureDirectory, syncDirectory, TEMPORARY_SUFFIX, writeFileAtomically } from './durable-file.js';
 import type { ImageArrival, ImageRecord, StoredImage } from './image-record.js';
@@ -14,6 +14,15 @@ const DAY_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
 
 /** An image id as `write` makes it: day, device folder (id and address made safe), time and transfer id. */
 const IMAGE_ID = /^\d{4}-\d{2}-\d{2}\/\d+_[0-9A-Za-z.-]+\/\d{9}-[0-9a-f]+$/;
+
+/** The names in a folder; none when it is not one (or is gone). */
+async function readdirOrEmpty(folder: string): Promise<string[]> {
+  try {
+    return await readdir(folder);
+  } catch {
+    return [];
+  }
+}
 
 function safeName(text: string): string {
   return text.replace(/[^0-9A-Za-z.]/g, '-');
@@ -118,7 +127,9 @@ export class ImageStore {
 
   /**
    * Sidecars of the newest stored images, newest first, at most `count`: days newest first, and
-   * within a day by time of acceptance (file names start with it), whatever the device.
+   * within a day by time of acceptance (file names start with it), whatever the device. Only the
+   * newest `count` of each device folder are sorted together, so a busy day costs the event loop
+   * a sort of a few thousand names, not of every image.
    */
   async newestSidecars(count: number): Promise<string[]> {
     let days: string[];
@@ -132,15 +143,17 @@ export class ImageStore {
     }
     const newest: string[] = [];
     for (const day of days) {
-      const sidecars: { name: string; path: string }[] = [];
-      for await (const path of this.walk(join(this.root, day))) {
-        if (path.endsWith('.json')) sidecars.push({ name: basename(path), path });
+      const wanted = count - newest.length;
+      const candidates: { name: string; path: string }[] = [];
+      for (const device of await readdirOrEmpty(join(this.root, day))) {
+        const folder = join(this.root, day, device);
+        const names = (await readdirOrEmpty(folder)).filter((name) => name.endsWith('.json'));
+        for (const name of names.sort().reverse().slice(0, wanted))
+          candidates.push({ name, path: join(folder, name) });
       }
-      sidecars.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-      for (const { path } of sidecars) {
-        newest.push(path);
-        if (newest.length === count) return newest;
-      }
+      candidates.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      newest.push(...candidates.slice(0, wanted).map((candidate) => candidate.path));
+      if (newest.length === count) break;
     }
     return newest;
   }
