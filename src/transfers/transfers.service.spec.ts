@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -66,6 +66,13 @@ function decoded(reply: Buffer | undefined | Promise<Buffer | undefined>): Serve
   const result = decodeServerFrame(reply);
   assert.ok(result.ok, 'reply must decode');
   return result.frame;
+}
+
+/** The status of a data reply that has arrived. */
+function decodedStatus(reply: Buffer | undefined): number {
+  const frame = decoded(reply);
+  assert.equal(frame.kind, 'data-reply');
+  return frame.kind === 'data-reply' ? frame.status : -1;
 }
 
 describe('TransfersService', () => {
@@ -561,6 +568,39 @@ describe('TransfersService with a spool', () => {
     services.push(service);
     assert.deepEqual(quarantined, ['deadbeef0000.spool']);
     assert.deepEqual(await readdir(join(root, '.spool', 'quarantine')), ['deadbeef0000.spool']);
+  });
+
+  it('NACKs a packet the spool could not write (storage failure) instead of ACKing it, and keeps it missing', async () => {
+    const events = new TransferEvents();
+    const failures: string[] = [];
+    events.on('storageFailed', (_transfer, error) => failures.push(error.message));
+    const spool = new TransferSpool(join(root, '.spool'), { ...LIMITS, segmentBytes: 4096 });
+    const service = new TransfersService(LIMITS, clock, new ImageStore(root, clock), events, spool);
+    await service.onModuleInit();
+    services.push(service);
+    // The spool's next segment is /dev/full: records past its first 4 KB cannot be written.
+    const [first] = (await readdir(join(root, '.spool'))).filter((name) => name.startsWith('segment-'));
+    const next = first!.replace(/\d+/, (number) => String(Number(number) + 1).padStart(number.length, '0'));
+    await symlink('/dev/full', join(root, '.spool', next));
+
+    const image = imageOf(8 * PAYLOAD);
+    await service.handleUploadRequest(request(image, { packetCount: 8 }), CAMERA);
+    const ack0 = service.handleDataPacket(packet(image, 0), CAMERA);
+    clock.advance(LIMITS.flowProbeMs);
+    const statuses = [decodedStatus(await ack0)];
+    for (let index = 1; index < 8; index++) {
+      statuses.push(decodedStatus(await service.handleDataPacket(packet(image, index), CAMERA)));
+    }
+    // Header and three packets fit the first 4 KB segment; the rest went to /dev/full.
+    assert.deepEqual(statuses.slice(0, 3), [ReplyStatus.Ok, ReplyStatus.Ok, ReplyStatus.Ok]);
+    assert.ok(
+      statuses.slice(3).every((status) => status === ReplyStatus.StorageFailure),
+      statuses.join(', '),
+    );
+    assert.ok(failures.length >= 5);
+    // Taken back: resent, packet 3 is new to the gateway again, and NACKed again while the disk is full.
+    const again = decodedStatus(await service.handleDataPacket(packet(image, 3), CAMERA));
+    assert.equal(again, ReplyStatus.StorageFailure);
   });
 
   it('forgets a stored transfer after COMPLETED_RECORD_TTL_MS, across a restart too', async () => {
