@@ -71,6 +71,32 @@ describe('UdpServer over a socket on 127.0.0.1', () => {
       assert.equal(reply.remote.port, port);
     });
 
+    it('sends the replies of one turn together, once every datagram the socket had ready is handled', async () => {
+      await start();
+      const order: string[] = [];
+      server.addHandler(
+        'turn',
+        handler((data) => {
+          order.push(`handled ${data.toString()}`);
+          return data;
+        }),
+      );
+      const socket = server.unwrap<Socket>();
+      const send = socket.send.bind(socket) as (...args: unknown[]) => void;
+      (socket as unknown as { send: (...args: unknown[]) => void }).send = (...args: unknown[]) => {
+        order.push(`sent ${(args[0] as Buffer).toString()}`);
+        send(...args);
+      };
+      await probe.send('turn|1', port);
+      await probe.send('turn|2', port);
+      // Both datagrams wait in the kernel while the loop is held: the next turn reads them together.
+      const heldUntil = Date.now() + 30;
+      while (Date.now() < heldUntil);
+      await probe.receive();
+      await probe.receive();
+      assert.deepEqual(order, ['handled 1', 'handled 2', 'sent 1', 'sent 2']);
+    });
+
     it('hands the handler the decoded payload and a context describing the datagram', async () => {
       await start();
       let seen: { data: Buffer; context: UdpContext } | undefined;
