@@ -220,7 +220,11 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
     const ack = this.dataReply(packet, ReplyStatus.Ok);
     // Once the image is whole, any ACK waits for the disk: acknowledged means stored.
     const stored = transfer.storing;
-    if (transfer.flowMode === 'stop-and-wait' && !stored && !spooled) return ack;
+    if (transfer.flowMode === 'stop-and-wait' && !stored) {
+      // The common case (generation A, mid-image): the ACK waits for this turn's spool write only.
+      if (!spooled) return ack;
+      return spooled.then((ok) => (ok ? ack : this.nack(transfer, packet, ReplyStatus.StorageFailure)));
+    }
     return this.replyOnceKnown(transfer, spooled, stored, (ok) =>
       ok ? ack : this.nack(transfer, packet, ReplyStatus.StorageFailure),
     );
