@@ -128,44 +128,6 @@ describe('AI inspection over real UDP', () => {
     }
   });
 
-  it('classifies at start-up an image stored before a stop that left it unanalysed', async () => {
-    const clock = new FakeClock(Date.now());
-    const gateway = await startWithModel();
-    const storageDir = gateway.storageDir;
-    const images = new ImageStore(storageDir, clock);
-    const stored = await images.save(photo, {
-      transferId: 'abcdef012345',
-      clientType: 1,
-      deviceId: 42,
-      source: { address: '127.0.0.1', port: 44444 },
-      flowMode: 'stop-and-wait',
-      packets: 21,
-      packetSize: 1460,
-      announcedSize: null,
-      duplicates: 0,
-      conflicts: 0,
-      duplicateRequests: 0,
-      endOfTransferRounds: 0,
-      acceptedAt: clock.now(),
-      firstPacketAt: clock.now(),
-      completedAt: clock.now(),
-    });
-    // A second gateway on the same disk plays the restarted process.
-    const restarted = await startWithModel({ STORAGE_DIR: storageDir });
-    try {
-      const deadline = Date.now() + 5000;
-      let analysis: { status?: string } | undefined;
-      while (!analysis && Date.now() < deadline) {
-        analysis = JSON.parse(await readFile(stored.sidecarPath, 'utf8')).analysis;
-        if (!analysis) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      assert.equal(analysis?.status, 'analysed');
-    } finally {
-      await restarted.app.close();
-      await gateway.close();
-    }
-  });
-
   /** Stores `count` images with no analysis into `storageDir`, as a stopped gateway would leave them. */
   async function storeUnanalysed(storageDir: string, count: number): Promise<string[]> {
     const clock = new FakeClock(Date.now());
@@ -198,6 +160,25 @@ describe('AI inspection over real UDP', () => {
   async function analysisOf(sidecarPath: string): Promise<{ status?: string } | undefined> {
     return JSON.parse(await readFile(sidecarPath, 'utf8')).analysis;
   }
+
+  it('classifies at start-up an image stored before a stop that left it unanalysed', async () => {
+    const gateway = await startWithModel();
+    const [sidecarPath] = await storeUnanalysed(gateway.storageDir, 1);
+    // A second gateway on the same disk plays the restarted process.
+    const restarted = await startWithModel({ STORAGE_DIR: gateway.storageDir });
+    try {
+      const deadline = Date.now() + 5000;
+      let analysis = await analysisOf(sidecarPath!);
+      while (!analysis && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        analysis = await analysisOf(sidecarPath!);
+      }
+      assert.equal(analysis?.status, 'analysed');
+    } finally {
+      await restarted.app.close();
+      await gateway.close();
+    }
+  });
 
   it('works through a backlog ten times its queue, every image classified once', async () => {
     const storageDir = join(await mkdtemp(join(tmpdir(), 'e2e-backlog-')), 'images');

@@ -8,6 +8,28 @@ import { GatewayProcess } from './support/gateway-process.js';
 import { RawPeer } from './support/raw-peer.js';
 import { readStoredImages, sha256 } from './support/stored-images.js';
 
+/**
+ * A generation-A camera whose packets take ~10 ms each way, so that its transfer is still going
+ * when it sends the gateway SIGTERM, on the ACK of packet `ackIndex`; `exited` is set then.
+ */
+async function cameraStoppingGatewayAt(
+  gateway: GatewayProcess,
+  ackIndex: number,
+): Promise<{ camera: CameraDevice; sigterm: { exited?: Promise<number | null> } }> {
+  const sigterm: { exited?: Promise<number | null> } = {};
+  const camera = await CameraDevice.open({
+    server: gateway.udp,
+    firmware: FIRMWARE.A_ETHERNET,
+    timeScale: 0.2,
+    link: { outgoing: { delayMs: 5 }, incoming: { delayMs: 5 } },
+    observer: (event) => {
+      if (event.type === 'ack' && event.index === ackIndex && !sigterm.exited)
+        sigterm.exited = gateway.terminate();
+    },
+  });
+  return { camera, sigterm };
+}
+
 describe('graceful shutdown (SIGTERM to the gateway process)', () => {
   let root: string;
 
@@ -24,21 +46,11 @@ describe('graceful shutdown (SIGTERM to the gateway process)', () => {
     const gateway = await GatewayProcess.create({ STORAGE_DIR: storageDir, SHUTDOWN_GRACE_MS: '10000' });
     await gateway.start();
     const image = syntheticJpeg(60 * 1452 + 100, 3);
-    let exited: Promise<number | null> | undefined;
-    // Each packet takes ~10 ms each way: the transfer is still going when SIGTERM arrives.
-    const camera = await CameraDevice.open({
-      server: gateway.udp,
-      firmware: FIRMWARE.A_ETHERNET,
-      timeScale: 0.2,
-      link: { outgoing: { delayMs: 5 }, incoming: { delayMs: 5 } },
-      observer: (event) => {
-        if (event.type === 'ack' && event.index === 5 && !exited) exited = gateway.terminate();
-      },
-    });
+    const { camera, sigterm } = await cameraStoppingGatewayAt(gateway, 5);
     const peer = await RawPeer.open();
     try {
       const upload = camera.upload(image, { deadlineMs: 30_000 });
-      while (!exited) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (!sigterm.exited) await new Promise((resolve) => setTimeout(resolve, 5));
       await new Promise((resolve) => setTimeout(resolve, 50));
 
       const readiness = await fetch(`http://127.0.0.1:${gateway.httpPort}/health/ready`);
@@ -51,7 +63,7 @@ describe('graceful shutdown (SIGTERM to the gateway process)', () => {
 
       const result = await upload;
       assert.equal(result.ok, true, JSON.stringify(result));
-      assert.equal(await exited, 0);
+      assert.equal(await sigterm.exited, 0);
       const stored = await readStoredImages(storageDir);
       assert.equal(stored.length, 1);
       assert.equal(stored[0]!.sha256, sha256(image));
@@ -68,20 +80,11 @@ describe('graceful shutdown (SIGTERM to the gateway process)', () => {
     const gateway = await GatewayProcess.create({ STORAGE_DIR: storageDir, SHUTDOWN_GRACE_MS: '100' });
     await gateway.start();
     const image = syntheticJpeg(60 * 1452 + 100, 4);
-    let exited: Promise<number | null> | undefined;
-    const camera = await CameraDevice.open({
-      server: gateway.udp,
-      firmware: FIRMWARE.A_ETHERNET,
-      timeScale: 0.2,
-      link: { outgoing: { delayMs: 5 }, incoming: { delayMs: 5 } },
-      observer: (event) => {
-        if (event.type === 'ack' && event.index === 10 && !exited) exited = gateway.terminate();
-      },
-    });
+    const { camera, sigterm } = await cameraStoppingGatewayAt(gateway, 10);
     try {
       const upload = camera.upload(image, { deadlineMs: 30_000 });
-      while (!exited) await new Promise((resolve) => setTimeout(resolve, 5));
-      assert.equal(await exited, 0);
+      while (!sigterm.exited) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(await sigterm.exited, 0);
       assert.match(gateway.output, /"unfinishedTransfers":1/);
       // A redeploy: the new process starts on the same disk and ports while the camera retries.
       await gateway.start();

@@ -512,6 +512,15 @@ describe('TransfersService with a spool', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  /** Uploads a 2-packet image as generation A does, each packet ACKed before the next. */
+  async function uploadStopAndWait(service: TransfersService, image: Buffer): Promise<void> {
+    await service.handleUploadRequest(request(image, { packetCount: 2 }), CAMERA);
+    const ack0 = service.handleDataPacket(packet(image, 0), CAMERA);
+    clock.advance(LIMITS.flowProbeMs);
+    assert.ok(await ack0);
+    assert.ok(await service.handleDataPacket(packet(image, 1), CAMERA));
+  }
+
   it('resumes a stop-and-wait transfer after a restart: the resent packet is simply ACKed', async () => {
     const image = imageOf(4 * PAYLOAD + 10);
     const first = await start();
@@ -535,12 +544,7 @@ describe('TransfersService with a spool', () => {
 
   it('answers a late final packet after a restart that followed the final ACK, without storing again', async () => {
     const image = imageOf(2 * PAYLOAD);
-    const first = await start();
-    await first.service.handleUploadRequest(request(image, { packetCount: 2 }), CAMERA);
-    const ack0 = first.service.handleDataPacket(packet(image, 0), CAMERA);
-    clock.advance(LIMITS.flowProbeMs);
-    await ack0;
-    assert.ok(await first.service.handleDataPacket(packet(image, 1), CAMERA));
+    await uploadStopAndWait((await start()).service, image);
     const second = await start();
     const late = decoded(await second.service.handleDataPacket(packet(image, 1), CAMERA));
     assert.equal(late.kind === 'data-reply' && late.status, ReplyStatus.Ok);
@@ -605,12 +609,7 @@ describe('TransfersService with a spool', () => {
 
   it('forgets a stored transfer after COMPLETED_RECORD_TTL_MS, across a restart too', async () => {
     const image = imageOf(2 * PAYLOAD);
-    const first = await start();
-    await first.service.handleUploadRequest(request(image, { packetCount: 2 }), CAMERA);
-    const ack0 = first.service.handleDataPacket(packet(image, 0), CAMERA);
-    clock.advance(LIMITS.flowProbeMs);
-    await ack0;
-    assert.ok(await first.service.handleDataPacket(packet(image, 1), CAMERA));
+    await uploadStopAndWait((await start()).service, image);
     clock.advance(LIMITS.completedRecordTtlMs + 1);
     const second = await start();
     const late = decoded(await second.service.handleDataPacket(packet(image, 1), CAMERA));
