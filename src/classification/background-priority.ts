@@ -5,7 +5,7 @@ import { getPriority, setPriority } from 'node:os';
 const TASKS = '/proc/self/task';
 
 /** New threads (a restarted worker, libvips' own) are found this often. */
-export const BACKGROUND_SWEEP_MS = 5000;
+const BACKGROUND_SWEEP_MS = 5000;
 
 /**
  * Lowers the scheduling priority (raises the niceness) of every thread of the process but the

@@ -21,7 +21,7 @@ import { DATA_HEADER_BYTES, MAX_PACKET_COUNT } from '#protocol';
  *   record: 'C' | u32 json length | u32 crc32(json) | json
  */
 const RECORD_TAG = 0x52;
-export const RECORD_PREFIX_BYTES = 1 + 1 + 4 + 4 + 4;
+const RECORD_PREFIX_BYTES = 1 + 1 + 4 + 4 + 4;
 /** Bytes of a record prefix the checksum covers, after the tag and before the checksum. */
 const CHECKED_PREFIX = { start: 1, end: 10 } as const;
 const COMPLETED_TAG = 0x43;
@@ -29,8 +29,8 @@ const COMPLETED_FIXED_BYTES = 1 + 4 + 4;
 const FLOW_MODES = ['probing', 'stop-and-wait', 'burst'] as const;
 export type SpooledFlowMode = (typeof FLOW_MODES)[number];
 
-export const RecordType = Object.freeze({ Header: 1, Packet: 2, FlowMode: 3, End: 4 } as const);
-export type RecordType = (typeof RecordType)[keyof typeof RecordType];
+const RecordType = Object.freeze({ Header: 1, Packet: 2, FlowMode: 3, End: 4 } as const);
+type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 /** What the spool records of a transfer when it begins. */
 export interface SpoolHeader {
@@ -95,7 +95,7 @@ export function transferIdBytes(transferId: string): Buffer {
 }
 
 /** A record as the buffers of one write. */
-export function encodeRecord(type: RecordType, epoch: number, body: readonly Buffer[]): Buffer[] {
+function encodeRecord(type: RecordType, epoch: number, body: readonly Buffer[]): Buffer[] {
   return [fillPrefix(Buffer.allocUnsafe(RECORD_PREFIX_BYTES), type, epoch, body), ...body];
 }
 

@@ -24,7 +24,7 @@ const COMPLETED_LOG_NAME = /^completed-(\d+)\.log$/;
 const QUARANTINE_FOLDER = 'quarantine';
 
 /** By default, a segment is left for the next once this full. */
-export const SEGMENT_BYTES = 8 * 1024 ** 2;
+const SEGMENT_BYTES = 8 * 1024 ** 2;
 
 /**
  * Segments still needed, the one written included, beyond which the transfers holding the oldest

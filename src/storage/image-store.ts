@@ -114,7 +114,7 @@ export class ImageStore {
   async *sidecars(fromDay = ''): AsyncGenerator<string> {
     let days: string[];
     try {
-      days = (await readdir(this.root)).filter((name) => !name.startsWith('.') && name >= fromDay).sort();
+      days = (await readdir(this.root)).filter((name) => DAY_FOLDER.test(name) && name >= fromDay).sort();
     } catch {
       return;
     }
