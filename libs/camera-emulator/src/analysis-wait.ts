@@ -11,7 +11,7 @@ import { UploadStopped } from './upload-stopped.js';
  * recorded it). A stop during the wait (deadline, close) ends it without a result.
  */
 export async function awaitAnalysis(session: UploadSession, timeoutMs: number): Promise<AnalysisOutcome> {
-  const startedAt = performance.now();
+  const startedAt = session.setup.clock.now();
   let result: AnalysisResult | undefined;
   try {
     result = await session.awaitReply(timeoutMs, (reply) => {
@@ -31,7 +31,7 @@ export async function awaitAnalysis(session: UploadSession, timeoutMs: number): 
   } catch (error) {
     if (!(error instanceof UploadStopped)) throw error;
   }
-  const elapsed = performance.now() - startedAt;
+  const elapsed = session.setup.clock.now() - startedAt;
   if (!result) return { received: false, waitedMs: elapsed };
   session.emit({ type: 'analysis', result });
   return { received: true, result, afterMs: elapsed };

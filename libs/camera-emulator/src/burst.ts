@@ -11,11 +11,11 @@ import { UploadStopped } from './upload-stopped.js';
  * read: every index listed is sent again (one the image does not have sends bytes from past its
  * end; the phantom packet of the exact-multiple bug sends nothing), then end of transfer again.
  *
- * Reading of the `count++ > 5` counter: one counter for the whole end-of-transfer exchange,
- * never reset. With `giveUpCounter: 'timeouts'` (the default) it counts the waits that ended
- * without a missing list, so the device gives up at its 7th timeout, however many rounds the
- * missing lists took; with `'tries'` every end of transfer that did not end the exchange counts,
- * so it also gives up after 7 rounds of non-empty lists (the exact-multiple bug then ends there).
+ * The firmware's `count++ > 5` counter runs over the whole end-of-transfer exchange and is never
+ * reset: every end of transfer that did not end the exchange counts, answered by a missing list
+ * or not answered at all, so the device gives up after its 7th (and with the exact-multiple bug,
+ * there). Any reply of another op is read and skipped while the wait runs on, so a stale
+ * `[1, id, 3, 0]` left in its buffer ends the exchange.
  */
 export async function runBurst(session: UploadSession): Promise<void> {
   await requestUpload(session, true);
@@ -25,27 +25,32 @@ export async function runBurst(session: UploadSession): Promise<void> {
     Array.from({ length: plan.realPackets }, (_, index) => index),
     false,
   );
-  const countsTries = session.setup.giveUpCounter === 'tries';
-  for (let failures = 0; ;) {
+  for (let failures = 0; ; ) {
     await session.sendEndOfTransfer();
     const list = await session.awaitReply(timing.endOfTransferTimeoutMs, (reply) =>
       readMissingList(reply.bytes, deviceId),
     );
+    if (list?.count === 0) {
+      session.emit({ type: 'missing', indices: list.indices });
+      return;
+    }
+    if (++failures >= BURST_GIVE_UP_AFTER) {
+      if (list === undefined) session.timedOut('end-of-transfer');
+      else session.emit({ type: 'missing', indices: list.indices });
+      throw new UploadStopped('end-of-transfer-retries');
+    }
     if (list === undefined) {
       session.timedOut('end-of-transfer');
-      if (++failures >= BURST_GIVE_UP_AFTER) throw new UploadStopped('end-of-transfer-retries');
       await session.sleep(timing.endOfTransferRetryDelayMs);
       continue;
     }
     session.emit({ type: 'missing', indices: list.indices });
-    if (list.count === 0) return;
     const phantom = (index: number): boolean => index < plan.packetCount && !isRealPacket(plan, index);
     await sendAll(
       session,
       list.indices.filter((index) => !phantom(index)),
       true,
     );
-    if (countsTries && ++failures >= BURST_GIVE_UP_AFTER) throw new UploadStopped('end-of-transfer-retries');
   }
 }
 

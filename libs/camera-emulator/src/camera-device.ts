@@ -1,15 +1,14 @@
-import type { RemoteInfo } from 'node:dgram';
 import { awaitAnalysis } from './analysis-wait.js';
 import { runBurst } from './burst.js';
 import type { DeviceObserver } from './device-events.js';
-import { DeviceSocket, type Endpoint } from './device-socket.js';
+import { DeviceSocket, type DeviceTransport, type Endpoint, type TransportFactory } from './device-socket.js';
+import { realClock, type EmulatorClock } from './emulator-clock.js';
 import {
   FACTORY_DEVICE_ID,
   FIRMWARE,
   isStopAndWait,
   REPLY_BUFFER_BYTES,
   type FirmwareProfile,
-  type GiveUpCounter,
 } from './firmware.js';
 import type { LinkCounters, LinkDirection, LinkOptions } from './lossy-link.js';
 import { planPackets } from './packet-plan.js';
@@ -42,10 +41,15 @@ export interface CameraDeviceOptions {
   readonly timeScale?: number;
   /** Emulates N one too large when the image size is a multiple of P-8; on by default, like the firmware. */
   readonly exactMultipleBug?: boolean;
-  /** Generation B: what its give-up counter counts (see `runBurst`); `timeouts` by default. */
-  readonly giveUpCounter?: GiveUpCounter;
   /** Loss, duplication, delay and reordering both ways; a perfect link by default. */
   readonly link?: LinkOptions;
+  /** Where the device reads time and sets its timers; the real clock by default. */
+  readonly clock?: EmulatorClock;
+  /**
+   * What the device sends and receives through; its own UDP socket (bound to `bindAddress` and
+   * `bindPort`) by default.
+   */
+  readonly transport?: TransportFactory;
   /** Told of every step of every upload. */
   readonly observer?: DeviceObserver;
 }
@@ -79,7 +83,8 @@ export class CameraDevice {
   readonly strayViolations: string[] = [];
   private readonly buffer: ReceiveBuffer;
   private readonly reader: ReplyReader;
-  private socket!: DeviceSocket;
+  private readonly clock: EmulatorClock;
+  private socket!: DeviceTransport;
   private session: UploadSession | undefined;
   private stopCurrent: ((stop: UploadStopped) => void) | undefined;
   private closed = false;
@@ -93,25 +98,32 @@ export class CameraDevice {
     this.deviceId = options.deviceId ?? FACTORY_DEVICE_ID;
     const timing = options.timing ?? firmware.timing;
     this.timing = options.timeScale === undefined ? timing : scaleTiming(timing, options.timeScale);
+    this.clock = options.clock ?? realClock;
     this.buffer = new ReceiveBuffer({
       capacityBytes: firmware.receiveBufferBytes,
       overheadBytes: firmware.receiveOverheadBytes,
+      clock: this.clock,
     });
     this.reader = new ReplyReader(this.buffer, firmware.replyReads);
   }
 
-  /** Creates a device and binds its socket. */
+  /** Creates a device and opens its transport (binds its socket). */
   static async open(options: CameraDeviceOptions): Promise<CameraDevice> {
     const device = new CameraDevice(options);
-    device.socket = await DeviceSocket.open(
-      {
-        bindAddress: options.bindAddress ?? '127.0.0.1',
-        bindPort: options.bindPort ?? 0,
-        server: options.server,
-        link: options.link,
-      },
-      (datagram, from) => device.receive(datagram, from),
-    );
+    const link = options.clock ? { ...options.link, clock: options.clock } : options.link;
+    const open: TransportFactory =
+      options.transport ??
+      ((linkOptions, listener) =>
+        DeviceSocket.open(
+          {
+            bindAddress: options.bindAddress ?? '127.0.0.1',
+            bindPort: options.bindPort ?? 0,
+            server: options.server,
+            link: linkOptions,
+          },
+          listener,
+        ));
+    device.socket = await open(link, (datagram, from) => device.receive(datagram, from));
     return device;
   }
 
@@ -147,10 +159,10 @@ export class CameraDevice {
     );
     const controller = new AbortController();
     const stop = (reason: UploadStopped): void => controller.abort(reason);
-    const deadline =
+    const cancelDeadline =
       options.deadlineMs === undefined
         ? undefined
-        : setTimeout(() => stop(new UploadStopped('deadline')), options.deadlineMs);
+        : this.clock.setTimeout(() => stop(new UploadStopped('deadline')), options.deadlineMs);
     const onCallerAbort = (): void => stop(new UploadStopped('aborted'));
     if (options.signal?.aborted) onCallerAbort();
     options.signal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -158,7 +170,7 @@ export class CameraDevice {
       deviceId: this.deviceId,
       firmware: this.firmware,
       timing: this.timing,
-      giveUpCounter: this.options.giveUpCounter ?? 'timeouts',
+      clock: this.clock,
       image,
       plan,
       stopAfterPackets: options.stopAfterPackets,
@@ -169,7 +181,7 @@ export class CameraDevice {
     });
     this.session = session;
     this.stopCurrent = stop;
-    const startedAt = performance.now();
+    const startedAt = this.clock.now();
     let gaveUp: UploadStopped['reason'] | undefined;
     let analysis: AnalysisOutcome | undefined;
     try {
@@ -183,7 +195,7 @@ export class CameraDevice {
         analysis = await awaitAnalysis(session, options.awaitAnalysisMs);
       }
     } finally {
-      clearTimeout(deadline);
+      cancelDeadline?.();
       options.signal?.removeEventListener('abort', onCallerAbort);
       this.session = undefined;
       this.stopCurrent = undefined;
@@ -194,7 +206,7 @@ export class CameraDevice {
       deviceId: this.deviceId,
       packets: plan.packetCount,
       bytes: image.length,
-      durationMs: performance.now() - startedAt,
+      durationMs: this.clock.now() - startedAt,
       ...session.counters,
       ...(gaveUp === undefined ? {} : { gaveUp }),
       violations: session.violations,
@@ -212,7 +224,7 @@ export class CameraDevice {
   }
 
   /** Every datagram that crossed the link: checked, then kept for the firmware to read. */
-  private receive(datagram: Buffer, from: RemoteInfo): void {
+  private receive(datagram: Buffer, from: Endpoint): void {
     const session = this.session;
     const record = (message: string): void => {
       if (session) session.violation(message);

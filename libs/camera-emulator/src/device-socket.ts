@@ -1,4 +1,4 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { LossyLink, type LinkOptions } from './lossy-link.js';
 
 /** A UDP address and port. */
@@ -18,14 +18,32 @@ export interface DeviceSocketOptions {
 }
 
 /** Called with every datagram that made it through the link, and where it came from. */
-export type DatagramListener = (datagram: Buffer, from: RemoteInfo) => void;
+export type DatagramListener = (datagram: Buffer, from: Endpoint) => void;
+
+/**
+ * What a device sends and receives through: its own UDP socket ({@link DeviceSocket}), or a port
+ * of a simulated network. Sends cross the transport's link on their way out, received datagrams
+ * on their way in.
+ */
+export interface DeviceTransport {
+  /** The address and port the device sends from. */
+  readonly local: Endpoint;
+  readonly link: LossyLink;
+  /** Resolves once the copies the link sends at once are handed over; never rejects. */
+  send(datagram: Buffer): Promise<void>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Opens a device's transport; `listener` gets every datagram that crosses the incoming link. */
+export type TransportFactory = (link: LinkOptions | undefined, listener: DatagramListener) => Promise<DeviceTransport>;
 
 /**
  * One device's own UDP socket behind its {@link LossyLink}: what it sends crosses the link on its
  * way out, what it receives crosses it on its way in. Send failures are counted, never thrown (a
  * device does not learn that a datagram was lost).
  */
-export class DeviceSocket {
+export class DeviceSocket implements DeviceTransport {
   readonly link: LossyLink;
   private sendFailures = 0;
   private closing: Promise<void> | undefined;
@@ -50,7 +68,7 @@ export class DeviceSocket {
         // A device ignores socket errors (ICMP unreachable and the like): it just hears nothing.
         socket.on('error', () => undefined);
         socket.on('message', (datagram, from) =>
-          link.carry('incoming', datagram, (kept) => listener(kept, from)),
+          link.carry('incoming', datagram, (kept) => listener(kept, { address: from.address, port: from.port })),
         );
         const bound = socket.address();
         resolve(new DeviceSocket(socket, options.server, link, { address: bound.address, port: bound.port }));

@@ -24,9 +24,6 @@ export type Build = 'wifi' | 'ethernet';
  */
 export type ReplyReadMode = 'split-32' | 'truncate-32';
 
-/** Which of the end-of-transfer exchanges the `count++ > 5` counter of generation B counts. */
-export type GiveUpCounter = 'timeouts' | 'tries';
-
 /** P of the WiFi build of generation A. */
 export const WIFI_PACKET_SIZE = 1024;
 
@@ -49,8 +46,9 @@ export const CHIP_BUFFER_BYTES = 8 * 1024;
 export const CHIP_HEADER_BYTES = 8;
 
 /**
- * Generation B checks `count++ > 5` after an unanswered try: it gives up on the 7th.
- * Generation A never gives up.
+ * Generation B checks `count++ > 5` after every try that did not end the exchange (an unanswered
+ * request; an end of transfer answered with a missing list, or not at all): it gives up on the
+ * 7th. Generation A never gives up.
  */
 export const BURST_GIVE_UP_AFTER = 7;
 
@@ -102,6 +100,13 @@ const A_ETHERNET: FirmwareProfile = Object.freeze({
   imageSizeBytes: 0,
 });
 
+/** Generation A on the EthernetSPI2 library: the optimised build's network, the WiFi build's pauses. */
+const A_ETHERNET_SPI2: FirmwareProfile = Object.freeze({
+  ...A_ETHERNET,
+  name: 'A-ethernet-spi2',
+  timing: FIRMWARE_TIMING.A_ETHERNET_SPI2,
+});
+
 const B: FirmwareProfile = Object.freeze({
   name: 'B',
   generation: 'B',
@@ -116,11 +121,13 @@ const B: FirmwareProfile = Object.freeze({
 });
 
 /**
- * The builds the emulator knows: the three deployed ones and the seed variant (generation A
- * sending S) on either network.
+ * The builds the emulator knows: the four deployed ones (generation A on WiFi, on Ethernet with
+ * the EthernetSPI2 library and with the optimised library, generation B) and the seed variant
+ * (generation A sending S) on either network.
  */
 export const FIRMWARE = Object.freeze({
   A_WIFI,
+  A_ETHERNET_SPI2,
   A_ETHERNET,
   B,
   SEED_WIFI: Object.freeze<FirmwareProfile>({

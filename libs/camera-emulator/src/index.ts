@@ -6,7 +6,8 @@
  */
 export { CameraDevice, type CameraDeviceOptions, type UploadOptions } from './camera-device.js';
 export type { DeviceEvent, DeviceObserver, TimeoutPhase } from './device-events.js';
-export type { Endpoint } from './device-socket.js';
+export type { DatagramListener, DeviceTransport, Endpoint, TransportFactory } from './device-socket.js';
+export { realClock, type EmulatorClock } from './emulator-clock.js';
 export {
   BURST_GIVE_UP_AFTER,
   CHIP_BUFFER_BYTES,
@@ -22,7 +23,6 @@ export {
   type Build,
   type FirmwareProfile,
   type Generation,
-  type GiveUpCounter,
   type ReplyReadMode,
 } from './firmware.js';
 export {
@@ -48,3 +48,5 @@ export { SeededRandom } from './seeded-random.js';
 export { syntheticJpeg } from './synthetic-jpeg.js';
 export { FIRMWARE_TIMING, scaleTiming, type FirmwareTiming } from './timing.js';
 export type { AnalysisOutcome, GiveUpReason, UploadResult } from './upload-result.js';
+export { VirtualNetwork, type NetworkObserver, type ServerListener } from './virtual/virtual-network.js';
+export { settleImmediates, VirtualTime, type Settle } from './virtual/virtual-time.js';

@@ -1,3 +1,4 @@
+import { realClock, type EmulatorClock } from './emulator-clock.js';
 import { SeededRandom } from './seeded-random.js';
 
 /** Which way a datagram travels, seen from the device. */
@@ -29,6 +30,8 @@ export interface LinkOptions {
    * one exact datagram (say, the final ACK).
    */
   readonly drop?: (datagram: Buffer, direction: LinkDirection) => boolean;
+  /** Times the delayed copies; the real clock by default. */
+  readonly clock?: EmulatorClock;
 }
 
 /** What the link did to the datagrams of one direction. */
@@ -62,7 +65,7 @@ export class LossyLink {
     incoming: { offered: 0, lost: 0, duplicated: 0, delivered: 0 },
   };
   private readonly random: Record<LinkDirection, SeededRandom>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<() => void>();
   private closed = false;
 
   constructor(private readonly options: LinkOptions = {}) {
@@ -99,7 +102,7 @@ export class LossyLink {
   /** Cancels every delayed delivery; later datagrams are dropped. */
   close(): void {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const cancel of this.timers) cancel();
     this.timers.clear();
   }
 
@@ -108,11 +111,11 @@ export class LossyLink {
       run();
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const cancel = (this.options.clock ?? realClock).setTimeout(() => {
+      this.timers.delete(cancel);
       if (!this.closed) run();
     }, delayMs);
-    this.timers.add(timer);
+    this.timers.add(cancel);
   }
 }
 

@@ -1,3 +1,4 @@
+import { realClock, type EmulatorClock } from './emulator-clock.js';
 import { UploadStopped } from './upload-stopped.js';
 
 /** Capacity of a {@link ReceiveBuffer}. */
@@ -6,6 +7,8 @@ export interface ReceiveBufferOptions {
   readonly capacityBytes: number;
   /** What each datagram costs beyond its own length (generation B's chip header: 8). */
   readonly overheadBytes: number;
+  /** Times the reads out; the real clock by default. */
+  readonly clock?: EmulatorClock;
 }
 
 /**
@@ -19,8 +22,11 @@ export class ReceiveBuffer {
   private heldBytes = 0;
   private droppedCount = 0;
   private waiter: ((datagram: Buffer | undefined) => void) | undefined;
+  private readonly clock: EmulatorClock;
 
-  constructor(private readonly options: ReceiveBufferOptions) {}
+  constructor(private readonly options: ReceiveBufferOptions) {
+    this.clock = options.clock ?? realClock;
+  }
 
   /** Bytes held now, overhead included. */
   get bufferedBytes(): number {
@@ -70,7 +76,7 @@ export class ReceiveBuffer {
     if (timeoutMs <= 0) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
       const settle = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
+        cancelTimer?.();
         signal.removeEventListener('abort', onAbort);
         this.waiter = undefined;
       };
@@ -78,8 +84,8 @@ export class ReceiveBuffer {
         settle();
         reject(UploadStopped.from(signal));
       };
-      const timer = Number.isFinite(timeoutMs)
-        ? setTimeout(() => {
+      const cancelTimer = Number.isFinite(timeoutMs)
+        ? this.clock.setTimeout(() => {
             settle();
             resolve(undefined);
           }, timeoutMs)

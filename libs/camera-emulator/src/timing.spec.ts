@@ -16,7 +16,12 @@ describe('FIRMWARE_TIMING', () => {
           ],
         ]),
       ),
-      { A_WIFI: [5000, 1000, 5000, 1000], A_ETHERNET: [5000, 100, 5000, 1000], B: [1000, 100, 1000, 100] },
+      {
+        A_WIFI: [5000, 1000, 5000, 1000],
+        A_ETHERNET_SPI2: [5000, 1000, 5000, 1000],
+        A_ETHERNET: [5000, 100, 5000, 100],
+        B: [1000, 100, 1000, 100],
+      },
     );
     assert.equal(FIRMWARE_TIMING.B.endOfTransferTimeoutMs, 1000);
     assert.equal(FIRMWARE_TIMING.B.endOfTransferRetryDelayMs, 100);

@@ -23,8 +23,11 @@ export interface FirmwareTiming {
 /** Generation A waits this long for any reply (request or packet). */
 const STOP_AND_WAIT_TIMEOUT_MS = 5000;
 
-/** Generation A pauses this long before resending a data packet (both builds). */
-const STOP_AND_WAIT_PACKET_RETRY_MS = 1000;
+/** Generation A's WiFi and EthernetSPI2 builds pause this long before any new try. */
+const STOP_AND_WAIT_RETRY_MS = 1000;
+
+/** Generation A's optimised Ethernet build pauses this long before any new try. */
+const OPTIMISED_RETRY_MS = 100;
 
 /** Generation B waits this long for any reply. */
 const BURST_TIMEOUT_MS = 1000;
@@ -34,28 +37,17 @@ const BURST_RETRY_DELAY_MS = 100;
 
 /**
  * The timings of the firmware in the field (PROTOCOL.md, "The firmware already in the field"):
- * - `A_WIFI`: generation A, WiFi build: 5000 ms timeouts, 1000 ms before a new request;
- * - `A_ETHERNET`: generation A, optimised Ethernet build: 5000 ms timeouts, 100 ms before a new
- *   request (a packet is still resent after 1000 ms);
+ * - `A_WIFI`: generation A, WiFi build: 5000 ms timeouts, 1000 ms before each new try (request or
+ *   packet): a resend every 6 s;
+ * - `A_ETHERNET_SPI2`: generation A, Ethernet build on the EthernetSPI2 library: the same waits;
+ * - `A_ETHERNET`: generation A, optimised Ethernet build: 5000 ms timeouts, 100 ms before each new
+ *   try: a resend every 5.1 s, or ten a second while NACKed;
  * - `B`: generation B: 1000 ms timeouts, 100 ms between tries.
  */
 export const FIRMWARE_TIMING = Object.freeze({
-  A_WIFI: Object.freeze<FirmwareTiming>({
-    requestTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
-    requestRetryDelayMs: 1000,
-    packetTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
-    packetRetryDelayMs: STOP_AND_WAIT_PACKET_RETRY_MS,
-    endOfTransferTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
-    endOfTransferRetryDelayMs: STOP_AND_WAIT_PACKET_RETRY_MS,
-  }),
-  A_ETHERNET: Object.freeze<FirmwareTiming>({
-    requestTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
-    requestRetryDelayMs: 100,
-    packetTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
-    packetRetryDelayMs: STOP_AND_WAIT_PACKET_RETRY_MS,
-    endOfTransferTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
-    endOfTransferRetryDelayMs: STOP_AND_WAIT_PACKET_RETRY_MS,
-  }),
+  A_WIFI: stopAndWaitTiming(STOP_AND_WAIT_RETRY_MS),
+  A_ETHERNET_SPI2: stopAndWaitTiming(STOP_AND_WAIT_RETRY_MS),
+  A_ETHERNET: stopAndWaitTiming(OPTIMISED_RETRY_MS),
   B: Object.freeze<FirmwareTiming>({
     requestTimeoutMs: BURST_TIMEOUT_MS,
     requestRetryDelayMs: BURST_RETRY_DELAY_MS,
@@ -65,6 +57,18 @@ export const FIRMWARE_TIMING = Object.freeze({
     endOfTransferRetryDelayMs: BURST_RETRY_DELAY_MS,
   }),
 });
+
+/** Generation A: every wait 5000 ms, every pause before a new try `retryDelayMs`. */
+function stopAndWaitTiming(retryDelayMs: number): FirmwareTiming {
+  return Object.freeze({
+    requestTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
+    requestRetryDelayMs: retryDelayMs,
+    packetTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
+    packetRetryDelayMs: retryDelayMs,
+    endOfTransferTimeoutMs: STOP_AND_WAIT_TIMEOUT_MS,
+    endOfTransferRetryDelayMs: retryDelayMs,
+  });
+}
 
 /**
  * The same timing `factor` times faster or slower: every field multiplied by `factor` and

@@ -1,6 +1,7 @@
 import { encodeDeviceFrame } from '#protocol';
 import type { DeviceEvent, DeviceObserver, TimeoutPhase } from './device-events.js';
-import type { FirmwareProfile, GiveUpCounter } from './firmware.js';
+import { sleepOn, type EmulatorClock } from './emulator-clock.js';
+import type { FirmwareProfile } from './firmware.js';
 import { dataPacket, type PacketPlan } from './packet-plan.js';
 import type { ReplyRead, ReplyReader } from './reply-reader.js';
 import type { FirmwareTiming } from './timing.js';
@@ -22,7 +23,7 @@ export interface SessionSetup {
   readonly deviceId: number;
   readonly firmware: FirmwareProfile;
   readonly timing: FirmwareTiming;
-  readonly giveUpCounter: GiveUpCounter;
+  readonly clock: EmulatorClock;
   readonly image: Buffer;
   readonly plan: PacketPlan;
   /** Stop (as a restart would) instead of sending packet number `stopAfterPackets`. */
@@ -131,9 +132,10 @@ export class UploadSession {
    * as the firmware consumes them.
    */
   async awaitReply<T>(timeoutMs: number, judge: (reply: ReplyRead) => T | undefined): Promise<T | undefined> {
-    const deadline = performance.now() + timeoutMs;
+    const { clock } = this.setup;
+    const deadline = clock.now() + timeoutMs;
     for (;;) {
-      const reply = await this.setup.reader.read(deadline - performance.now(), this.setup.signal);
+      const reply = await this.setup.reader.read(deadline - clock.now(), this.setup.signal);
       if (reply === undefined) return undefined;
       const verdict = judge(reply);
       if (verdict !== undefined) return verdict;
@@ -147,19 +149,8 @@ export class UploadSession {
 
   /** Pauses `ms` milliseconds (a firmware delay). */
   sleep(ms: number): Promise<void> {
-    const { signal } = this.setup;
-    if (signal.aborted) return Promise.reject(UploadStopped.from(signal));
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(UploadStopped.from(signal));
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    const { signal, clock } = this.setup;
+    return sleepOn(clock, ms, signal, () => UploadStopped.from(signal));
   }
 
   /**
