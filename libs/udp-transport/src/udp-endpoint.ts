@@ -94,6 +94,17 @@ export class UdpEndpoint {
   }
 
   /**
+   * Sends one datagram without a promise (the reply path): `done` hears of a failure, once.
+   */
+  sendQuietly(datagram: Uint8Array, port: number, address: string, done: (error: Error | null) => void): void {
+    try {
+      this.socket.send(datagram, port, address, done);
+    } catch (error) {
+      done(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /**
    * Closes the socket; a bind still in progress fails. Idempotent: every call returns the same
    * promise, which never rejects.
    */

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DatagramDecoder } from './datagram-decoder.js';
+import type { EndOfTurn } from './end-of-turn.js';
 import { UdpOptionsError } from './errors/udp-options.error.js';
 
 /** Options of {@link UdpServer}. Only `port` and `decoder` are required. */
@@ -36,6 +37,13 @@ export interface UdpServerOptions {
   logger?: LoggerService;
   /** Monotonic clock in milliseconds, for the amplification windows (tests pass a fake one). */
   clock?: () => number;
+  /**
+   * The end of the event-loop turn at which replies leave; share it with whatever must write
+   * before they do (a journal). The server makes its own when absent.
+   */
+  endOfTurn?: EndOfTurn;
+  /** Names the kind of each datagram sent, for {@link UdpServer.sentCounts} (counted at no other cost). */
+  sentKind?: (datagram: Uint8Array) => string;
 }
 
 /** Defaults of the optional settings of {@link UdpServerOptions}. */

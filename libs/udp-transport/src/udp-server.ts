@@ -8,11 +8,13 @@ import {
   type MessageHandler,
   type WritePacket,
 } from '@nestjs/microservices';
+import { isObservable } from 'rxjs';
 import { AmplificationBudget } from './amplification-budget.js';
 import type { DecodedDatagram, DecodeResult } from './datagram-decoder.js';
+import { EndOfTurn } from './end-of-turn.js';
 import { UdpDecoderError } from './errors/udp-decoder.error.js';
 import { UdpHandlerError } from './errors/udp-handler.error.js';
-import { UdpSendError } from './errors/udp-send.error.js';
+import type { UdpSendError } from './errors/udp-send.error.js';
 import { UdpServerStateError } from './errors/udp-server-state.error.js';
 import { UdpSocketError } from './errors/udp-socket.error.js';
 import { localIPv4Addresses } from './local-addresses.js';
@@ -21,6 +23,7 @@ import { isDatagram, isDatagramList } from './reply-datagrams.js';
 import { isLoggableCount, Tally } from './tally.js';
 import { remoteKeyOf, UdpContext } from './udp-context.js';
 import { UdpEndpoint, type UdpEndpointListeners } from './udp-endpoint.js';
+import { UdpOutbox } from './udp-outbox.js';
 import { UdpDropReason, UdpStatus, type UdpEvents } from './udp-events.js';
 import {
   resolveUdpServerOptions,
@@ -36,15 +39,26 @@ type ServerState = 'idle' | 'binding' | 'listening' | 'closed';
 type UdpEventArgs = { [Event in keyof UdpEvents]: Parameters<UdpEvents[Event]> };
 
 /**
+ * A handler called directly on the receive path (see {@link UdpServer.addDirectHandler}): it
+ * returns its reply (a Buffer, an array of Buffers, nothing) or, when it must wait, a Promise or
+ * an Observable of it.
+ */
+export type DirectHandler = (data: unknown, context: UdpContext) => unknown;
+
+/**
  * Nest custom transport over UDP. Each datagram goes through the configured decoder, is routed by
  * the decoded pattern to a `@MessagePattern` handler, and whatever the handler returns (a Buffer,
  * an array of Buffers, or nothing; directly, as a Promise or as an Observable) is sent back to the
  * datagram's source from the socket that received it.
  *
  * Replies to the datagrams of one event-loop turn (all those the socket had ready) leave together
- * once the turn's datagrams have been handled, rather than one between each: measured on the
- * packet path (16 lockstep devices, 2 cores), the gateway then ACKed 15 to 25 % more packets a
- * second. A reply produced later (after asynchronous work) leaves at once.
+ * at the end of the turn ({@link EndOfTurn}), after whatever the turn must write first (a
+ * journal shares the same `EndOfTurn`): one batch of sends rather than one between each datagram.
+ * A reply produced later (after asynchronous work) leaves at once, or at the end of the turn
+ * open then.
+ *
+ * Patterns registered with {@link addDirectHandler} are served without Nest's request pipeline
+ * (no Observable, no Promise per datagram): the datagram hot path. Others go through it.
  *
  * The server never answers what the decoder rejected, never lets a handler failure reach the
  * socket, and never sends an address more than `amplificationFactor` times what it received from
@@ -56,6 +70,8 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
   declare protected readonly logger: LoggerService;
   private readonly options: ResolvedUdpServerOptions;
   private readonly budget: AmplificationBudget;
+  private readonly outbox: UdpOutbox;
+  private readonly directHandlers = new Map<string, DirectHandler>();
   private readonly events = new EventEmitter<UdpEventArgs>();
   private readonly rejections = new Tally();
   private readonly drops = new Tally<UdpDropReason>();
@@ -63,13 +79,8 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     datagram: (datagram, remote, endpoint) => this.receive(datagram, remote, endpoint),
     error: (error, endpoint) => this.onSocketError(error, endpoint),
   };
-  /** Sends held until the current turn's datagrams are handled; undefined outside such a turn. */
-  private heldSends: (() => void)[] | undefined;
-  private readonly releaseHeldSends = (): void => {
-    const held = this.heldSends ?? [];
-    this.heldSends = undefined;
-    for (const release of held) release();
-  };
+  /** The end of the event-loop turn, shared with whoever must write before replies leave. */
+  readonly turn: EndOfTurn;
   /** What each handler's context reads its `replyBudget` from (one function, not one per datagram). */
   private readonly remainingBudget = (address: string): number => this.budget.remaining(address);
   /** The socket bound to `host` first, then, with `bindEachAddress`, one per local address. */
@@ -87,6 +98,19 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
       maxPeers: this.options.maxTrackedPeers,
       clock: options.clock ?? performance.now.bind(performance),
     });
+    this.turn = options.endOfTurn ?? new EndOfTurn();
+    this.outbox = new UdpOutbox(
+      this.budget,
+      this.turn,
+      {
+        drop: (reason, address, port) => this.dropOutgoing(reason, address, port),
+        sendFailed: (error) => this.sendFailed(error),
+        sent: (datagram, address, port) => {
+          if (this.hears('sent')) this.events.emit('sent', datagram, address, port);
+        },
+      },
+      options.sentKind,
+    );
     this.endpoints = [this.createEndpoint()];
   }
 
@@ -135,6 +159,28 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
   }
 
   /**
+   * Serves `pattern` with `handler`, called directly on the receive path: no Observable, no
+   * Promise, no Nest pipeline (guards, interceptors, pipes, filters) per datagram. A direct
+   * handler wins over a `@MessagePattern` handler of the same pattern.
+   */
+  addDirectHandler(pattern: string, handler: DirectHandler): void {
+    this.directHandlers.set(pattern, handler);
+  }
+
+  /**
+   * Credits `address` with `bytes` received from it: a process that restarted gives the peers it
+   * was serving back the reply budget their datagrams had earned (they will not send them again).
+   */
+  creditPeer(address: string, bytes: number): void {
+    this.budget.credit(address, bytes);
+  }
+
+  /** Datagrams sent so far, by the kind `sentKind` gives them (a copy; empty without `sentKind`). */
+  sentCounts(): Map<string, number> {
+    return this.outbox.sentCounts();
+  }
+
+  /**
    * Decoders produce plain strings, which are their own route: look them up directly before
    * falling back on the base class, whose `JSON.parse` attempt throws for every plain string.
    */
@@ -153,7 +199,7 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     const endpoint =
       (localAddress !== undefined && this.endpoints.find((each) => each.localAddress === localAddress)) ||
       this.endpoints[0];
-    return this.transmit(endpoint, datagram, port, address);
+    return this.outbox.push(endpoint, datagram, port, address);
   }
 
   /** Datagrams the decoder rejected, by its reason (a copy). */
@@ -206,6 +252,7 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
       return;
     }
     this.state = 'listening';
+    this.outbox.open = true;
     this._status$.next(UdpStatus.CONNECTED);
     this.logger.log(`listening on ${addresses.map((bound) => `${bound.address}:${bound.port}`).join(', ')}`);
     if (this.hears('listening')) this.events.emit('listening', addresses);
@@ -226,6 +273,8 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
 
   private async shutdown(): Promise<void> {
     this.state = 'closed';
+    this.outbox.open = false;
+    this.outbox.discard();
     await Promise.all(this.endpoints.map((endpoint) => endpoint.close()));
     this.budget.clear();
     this._status$.next(UdpStatus.DISCONNECTED);
@@ -235,11 +284,8 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
   /** The receive path: runs once per datagram, so it logs nothing and allocates only the context. */
   private receive(datagram: Buffer, remote: RemoteInfo, endpoint: UdpEndpoint): void {
     if (this.state !== 'listening') return;
-    if (this.heldSends === undefined) {
-      this.heldSends = [];
-      // Runs after the poll phase, once every datagram the socket had ready is handled.
-      setImmediate(this.releaseHeldSends);
-    }
+    // The turn ends in the check phase, once every datagram the socket had ready is handled.
+    this.turn.touch();
     let decoded: DecodeResult;
     try {
       decoded = this.options.decoder.decode(datagram);
@@ -254,8 +300,9 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
       return;
     }
     this.budget.credit(remote.address, datagram.byteLength);
-    const handler = this.getHandlerByPattern(decoded.pattern);
-    if (handler === null) {
+    const direct = this.directHandlers.get(decoded.pattern);
+    const handler = direct === undefined ? this.getHandlerByPattern(decoded.pattern) : null;
+    if (direct === undefined && handler === null) {
       this.drop(UdpDropReason.UNROUTABLE, remote.address, remote.port);
       return;
     }
@@ -266,8 +313,44 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
       endpoint.localAddress,
       this.remainingBudget,
     ]);
-    if (handler.isEventHandler) this.dispatchEvent(decoded, context);
-    else this.dispatchRequest(handler, decoded.data, context, endpoint);
+    if (direct !== undefined) this.dispatchDirect(direct, decoded.data, context, endpoint);
+    else if (handler!.isEventHandler) this.dispatchEvent(decoded, context);
+    else this.dispatchRequest(handler!, decoded.data, context, endpoint);
+  }
+
+  private dispatchDirect(handler: DirectHandler, data: unknown, context: UdpContext, endpoint: UdpEndpoint): void {
+    let result: unknown;
+    try {
+      result = handler(data, context);
+    } catch (error) {
+      this.handlerFailed(error, context);
+      return;
+    }
+    this.deliver(result, context, endpoint);
+  }
+
+  /** Sends what a handler produced: now (held to the end of the turn), or once it is there. */
+  private deliver(result: unknown, context: UdpContext, endpoint: UdpEndpoint): void {
+    if (result === undefined || result === null) return;
+    if (isDatagram(result)) {
+      this.outbox.send(endpoint, result, context.remotePort, context.remoteAddress);
+    } else if (result instanceof Promise) {
+      result.then(
+        (value: unknown) => this.deliver(value, context, endpoint),
+        (error: unknown) => this.handlerFailed(error, context),
+      );
+    } else if (isObservable(result)) {
+      result.subscribe({
+        next: (value: unknown) => this.deliver(value, context, endpoint),
+        error: (error: unknown) => this.handlerFailed(error, context),
+      });
+    } else if (isDatagramList(result)) {
+      for (const datagram of result) this.outbox.send(endpoint, datagram, context.remotePort, context.remoteAddress);
+    } else {
+      const problem = new TypeError(`produced ${typeof result}, not a Buffer, Buffer[], null or undefined`);
+      const failure = new UdpHandlerError(context.pattern, context.remoteKey, problem);
+      this.reportFailure(UdpDropReason.INVALID_REPLY, context.remoteAddress, context.remotePort, failure);
+    }
   }
 
   private dispatchRequest(
@@ -293,69 +376,29 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     );
   }
 
-  /** Sends one value of a handler's response stream; Nest's `send` awaits it, keeping replies in order. */
-  private reply(packet: WritePacket, context: UdpContext, endpoint: UdpEndpoint): Promise<unknown> | void {
+  /** Sends one value of a handler's response stream. */
+  private reply(packet: WritePacket, context: UdpContext, endpoint: UdpEndpoint): void {
     if ('err' in packet) {
       this.handlerFailed(packet.err, context);
       return;
     }
-    const response: unknown = packet.response;
-    if (response === undefined || response === null) return;
-    const { remoteAddress, remotePort } = context;
-    if (isDatagram(response)) return this.transmit(endpoint, response, remotePort, remoteAddress);
-    if (isDatagramList(response)) return this.transmitEach(endpoint, response, remotePort, remoteAddress);
-    const problem = new TypeError(`produced ${typeof response}, not a Buffer, Buffer[], null or undefined`);
-    const failure = new UdpHandlerError(context.pattern, context.remoteKey, problem);
-    this.reportFailure(UdpDropReason.INVALID_REPLY, remoteAddress, remotePort, failure);
+    this.deliver(packet.response, context, endpoint);
   }
 
-  private async transmitEach(
-    endpoint: UdpEndpoint,
-    datagrams: readonly Uint8Array[],
-    port: number,
-    address: string,
-  ): Promise<void> {
-    for (const datagram of datagrams) await this.transmit(endpoint, datagram, port, address);
+  private dropOutgoing(reason: UdpDropReason, address: string, port: number): number {
+    const count = this.drop(reason, address, port);
+    if (reason === UdpDropReason.AMPLIFICATION_LIMIT && isLoggableCount(count)) {
+      this.logger.warn(`a datagram to ${address}:${port} over its amplification budget (${count} dropped so far)`);
+    }
+    return count;
   }
 
-  /** The one way out: budget check, send, count. Resolves whether the datagram left; never rejects. */
-  private async transmit(
-    endpoint: UdpEndpoint,
-    datagram: Uint8Array,
-    port: number,
-    address: string,
-  ): Promise<boolean> {
+  private sendFailed(error: UdpSendError): void {
     if (this.state !== 'listening') {
-      this.drop(UdpDropReason.NOT_LISTENING, address, port);
-      return false;
+      this.drop(UdpDropReason.NOT_LISTENING, error.address, error.port);
+      return;
     }
-    const bytes = datagram.byteLength;
-    if (!this.budget.tryDebit(address, bytes)) {
-      const count = this.drop(UdpDropReason.AMPLIFICATION_LIMIT, address, port);
-      if (isLoggableCount(count)) {
-        this.logger.warn(
-          `${bytes} bytes to ${address}:${port} over its amplification budget (${count} dropped so far)`,
-        );
-      }
-      return false;
-    }
-    if (this.heldSends) await new Promise<void>((release) => this.heldSends!.push(release));
-    const error = await endpoint.send(datagram, port, address);
-    if (error !== undefined && this.state !== 'listening') {
-      this.drop(UdpDropReason.NOT_LISTENING, address, port);
-      return false;
-    }
-    if (error !== undefined) {
-      this.reportFailure(
-        UdpDropReason.SEND_ERROR,
-        address,
-        port,
-        new UdpSendError(address, port, bytes, error),
-      );
-      return false;
-    }
-    if (this.hears('sent')) this.events.emit('sent', datagram, address, port);
-    return true;
+    this.reportFailure(UdpDropReason.SEND_ERROR, error.address, error.port, error);
   }
 
   private handlerFailed(cause: unknown, context: UdpContext): void {
