@@ -4,25 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { SeededRandom } from '#camera-emulator';
-import type { SpooledFlowMode, SpoolHeader } from './spool-format.js';
-import { MAX_FREE_SEGMENTS, MAX_LIVE_SEGMENTS, TransferSpool, type SpoolLimits } from './transfer-spool.js';
+import type { CompletedTransfer, FlowMode } from '../common/transfer-model.js';
+import type { SpoolHeader } from './segment-format.js';
+import { MAX_FREE_SEGMENTS, MAX_LIVE_SEGMENTS } from './segment-log.js';
+import { Spool, type SpoolOptions } from './spool.js';
 
 const TTL_MS = 60_000;
 const NOW = 1_767_225_600_000;
 /** Small segments: a few thousand operations go through many of them. */
-const LIMITS: SpoolLimits = { completedRecordTtlMs: TTL_MS, segmentBytes: 16 * 1024 };
+const LIMITS: SpoolOptions = { completedRecordTtlMs: TTL_MS, segmentBytes: 16 * 1024 };
 
 /** What a transfer in flight holds, as the gateway would have it in memory. */
 interface ModelTransfer {
   header: SpoolHeader;
   packets: Map<number, Buffer>;
-  flowMode: SpooledFlowMode;
+  flowMode: FlowMode;
 }
 
 function headerOf(number: number, packetCount: number): SpoolHeader {
   return {
     transferId: number.toString(16).padStart(12, '0'),
-    key: `1/${number % 256}@10.0.0.${number % 200}:44444`,
     clientType: 1,
     deviceId: number % 256,
     remote: { address: `10.0.0.${number % 200}`, port: 44444 },
@@ -34,27 +35,39 @@ function headerOf(number: number, packetCount: number): SpoolHeader {
   };
 }
 
-describe('TransferSpool (real files)', () => {
-  let directory: string;
-  const open: TransferSpool[] = [];
+/** The record the gateway logs once transfer `header` is stored. */
+function completionOf(header: SpoolHeader, imageId: string, storedAt: number): CompletedTransfer {
+  return {
+    ...header,
+    flowMode: 'burst',
+    imageId,
+    storedAt,
+    packetDigests: new Uint32Array(header.packetCount),
+    imageChecksum: 0,
+  };
+}
 
-  async function start(limits: SpoolLimits = LIMITS, now = NOW) {
-    const spool = new TransferSpool(directory, limits);
+describe('Spool (real files)', () => {
+  let directory: string;
+  const open: Spool[] = [];
+
+  async function start(limits: SpoolOptions = LIMITS, now = NOW) {
+    const spool = new Spool(directory, limits);
     open.push(spool);
     const recovery = await spool.recover(now);
     return { spool, recovery };
   }
 
   /** Puts back every recovered transfer, as the gateway does, and settles. */
-  function keepAll(spool: TransferSpool, transfers: Iterable<ModelTransfer>): void {
+  function keepAll(spool: Spool, transfers: Iterable<ModelTransfer>): void {
     for (const transfer of transfers) {
-      spool.begin({ ...transfer.header, flowMode: transfer.flowMode }, (index) =>
+      spool.segments.begin({ ...transfer.header, flowMode: transfer.flowMode }, (index) =>
         transfer.packets.get(index),
       );
       for (const [index, payload] of transfer.packets)
-        spool.append(transfer.header.transferId, index, payload);
+        spool.segments.append(transfer.header.transferId, index, payload);
     }
-    assert.equal(spool.settle(), true);
+    assert.equal(spool.segments.settle(), true);
   }
 
   async function segmentFiles(): Promise<string[]> {
@@ -72,12 +85,12 @@ describe('TransferSpool (real files)', () => {
 
   it('writes a turn’s records together, and says when they are written', async () => {
     const { spool } = await start();
-    spool.begin(headerOf(1, 2), () => undefined);
-    spool.append(headerOf(1, 2).transferId, 0, Buffer.alloc(1016, 1));
-    const written = spool.whenWritten();
+    spool.segments.begin(headerOf(1, 2), () => undefined);
+    spool.segments.append(headerOf(1, 2).transferId, 0, Buffer.alloc(1016, 1));
+    const written = spool.segments.whenWritten();
     assert.ok(written, 'records wait for the end of the turn');
     assert.equal(await written, true);
-    assert.equal(spool.whenWritten(), undefined);
+    assert.equal(spool.segments.whenWritten(), undefined);
     const again = await start();
     assert.deepEqual(
       again.recovery.inFlight.map((transfer) => [transfer.header.transferId, [...transfer.packets.keys()]]),
@@ -87,19 +100,11 @@ describe('TransferSpool (real files)', () => {
 
   it('brings back neither ended transfers nor completed ones, and remembers completions for the retention', async () => {
     const { spool } = await start();
-    for (const number of [1, 2, 3]) spool.begin(headerOf(number, 1), () => undefined);
-    spool.discard(headerOf(1, 1).transferId);
-    spool.complete({
-      transferId: headerOf(2, 1).transferId,
-      key: headerOf(2, 1).key,
-      packetCount: 1,
-      maxPacketSize: 1024,
-      imageSize: null,
-      flowMode: 'burst',
-      imageId: 'day/2_10.0.0.2/000000000-2',
-      storedAt: NOW,
-    });
-    spool.flush();
+    for (const number of [1, 2, 3]) spool.segments.begin(headerOf(number, 1), () => undefined);
+    spool.segments.discard(headerOf(1, 1).transferId);
+    spool.completed.append(completionOf(headerOf(2, 1), 'day/2_10.0.0.2/000000000-2', NOW));
+    spool.segments.discard(headerOf(2, 1).transferId);
+    spool.segments.flush();
     const soon = await start(LIMITS, NOW + TTL_MS - 1);
     assert.deepEqual(
       soon.recovery.inFlight.map((transfer) => transfer.header.transferId),
@@ -132,29 +137,29 @@ describe('TransferSpool (real files)', () => {
         const header = headerOf(nextNumber++, 1 + random.below(20));
         const transfer: ModelTransfer = { header, packets: new Map(), flowMode: 'probing' };
         model.set(header.transferId, transfer);
-        spool.begin(header, (index) => transfer.packets.get(index));
+        spool.segments.begin(header, (index) => transfer.packets.get(index));
       } else if (roll < 0.06) {
         // Slow cameras (the first transfers) linger; the others end.
         const transfer = live[live.length - 1 - random.below(Math.max(1, live.length - 2))]!;
         model.delete(transfer.header.transferId);
-        spool.discard(transfer.header.transferId);
+        spool.segments.discard(transfer.header.transferId);
       } else if (roll < 0.07) {
         const transfer = live[random.below(live.length)]!;
         transfer.flowMode = random.chance(0.5) ? 'burst' : 'stop-and-wait';
-        spool.recordFlowMode(transfer.header.transferId, transfer.flowMode);
+        spool.segments.recordFlowMode(transfer.header.transferId, transfer.flowMode);
       } else {
         const transfer = live[random.below(live.length)]!;
         const index = random.below(transfer.header.packetCount);
         if (!transfer.packets.has(index)) {
           const payload = random.bytes(1 + random.below(1016));
           transfer.packets.set(index, payload);
-          spool.append(transfer.header.transferId, index, payload);
+          spool.segments.append(transfer.header.transferId, index, payload);
         }
       }
-      if (random.chance(0.2)) spool.flush();
+      if (random.chance(0.2)) spool.segments.flush();
       if (random.chance(0.003) || step === 5999) {
         // The process is killed here: what was written is all a new process finds.
-        spool.flush();
+        spool.segments.flush();
         const restarted = await start();
         restarts++;
         const recovered = new Map(restarted.recovery.inFlight.map((each) => [each.header.transferId, each]));
@@ -186,20 +191,20 @@ describe('TransferSpool (real files)', () => {
     const next = first!.replace(/\d+/, (number) => String(Number(number) + 1).padStart(number.length, '0'));
     await symlink('/dev/full', join(directory, next));
     const header = headerOf(1, 10);
-    spool.begin(header, () => undefined);
-    spool.append(header.transferId, 0, Buffer.alloc(1016, 1));
-    assert.equal(await spool.whenWritten(), true);
-    for (let index = 1; index < 6; index++) spool.append(header.transferId, index, Buffer.alloc(1016, 1));
-    assert.equal(await spool.whenWritten(), false, 'the records past the first segment went to /dev/full');
+    spool.segments.begin(header, () => undefined);
+    spool.segments.append(header.transferId, 0, Buffer.alloc(1016, 1));
+    assert.equal(await spool.segments.whenWritten(), true);
+    for (let index = 1; index < 6; index++) spool.segments.append(header.transferId, index, Buffer.alloc(1016, 1));
+    assert.equal(await spool.segments.whenWritten(), false, 'the records past the first segment went to /dev/full');
   });
 
   it('moves a file it does not know to quarantine, and copies a damaged segment there, keeping what precedes the damage', async () => {
     const { spool } = await start();
-    spool.begin(headerOf(1, 3), () => undefined);
-    spool.append(headerOf(1, 3).transferId, 0, Buffer.alloc(500, 1));
-    spool.flush();
-    spool.append(headerOf(1, 3).transferId, 1, Buffer.alloc(500, 2));
-    spool.flush();
+    spool.segments.begin(headerOf(1, 3), () => undefined);
+    spool.segments.append(headerOf(1, 3).transferId, 0, Buffer.alloc(500, 1));
+    spool.segments.flush();
+    spool.segments.append(headerOf(1, 3).transferId, 1, Buffer.alloc(500, 2));
+    spool.segments.flush();
     spool.closeAll();
     const [segment] = await segmentFiles();
     const bytes = await readFile(join(directory, segment!));

@@ -1,10 +1,9 @@
-import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { closeSync, ftruncateSync, openSync, writevSync } from 'node:fs';
+import { copyFile, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FlowMode } from '../common/transfer-model.js';
 import {
-  decodeCompletedLog,
   decodeSegment,
-  encodeCompletion,
   encodeEnd,
   encodeFlowMode,
   encodeHeader,
@@ -14,14 +13,11 @@ import {
   transferIdBytes,
   type SegmentContents,
   type SpoolContents,
-  type SpooledCompletion,
-  type SpooledFlowMode,
   type SpoolHeader,
-} from './spool-format.js';
+} from './segment-format.js';
+import { QUARANTINE_FOLDER, type Quarantined } from './spool-files.js';
 
 const SEGMENT_NAME = /^segment-(\d+)\.log$/;
-const COMPLETED_LOG_NAME = /^completed-(\d+)\.log$/;
-const QUARANTINE_FOLDER = 'quarantine';
 
 /** By default, a segment is left for the next once this full. */
 const SEGMENT_BYTES = 8 * 1024 ** 2;
@@ -36,24 +32,23 @@ export const MAX_LIVE_SEGMENTS = 4;
 /** Free segments kept for reuse (their blocks already allocated); older ones are deleted. */
 export const MAX_FREE_SEGMENTS = 2;
 
-/** Shortest time span of one completed log file. */
-const MIN_COMPLETED_LOG_SPAN_MS = 1000;
-
-export interface SpoolLimits {
-  /** How long completions are remembered, across restarts too (COMPLETED_RECORD_TTL_MS; 0: not at all). */
-  readonly completedRecordTtlMs: number;
+/** How a segment log is set up. */
+export interface SegmentLogOptions {
   /** Size at which a segment is left for the next (tests make it small). */
   readonly segmentBytes?: number;
+  /**
+   * Called whenever a record is added: the caller's end of turn (`EndOfTurn.touch`), at which it
+   * calls {@link SegmentLog.flush}. Without it, the log flushes itself in the check phase.
+   */
+  readonly touch?: () => void;
 }
 
-/** What start-up found in the spool. */
-export interface SpoolRecovery {
+/** What start-up found in the segments. */
+export interface SegmentRecovery {
   /** Transfers left in flight: `begin` them again (with their packets) to keep them, then `settle`. */
   readonly inFlight: SpoolContents[];
-  /** Transfers stored within the retention, oldest first. */
-  readonly completed: SpooledCompletion[];
   /** Files that could not be read, or read only in part, moved or copied to the quarantine folder. */
-  readonly quarantined: { readonly file: string; readonly reason: string }[];
+  readonly quarantined: Quarantined[];
 }
 
 /** The packets a transfer holds, for writing it again further on in the log. */
@@ -73,7 +68,7 @@ interface SpooledTransfer {
   readonly header: SpoolHeader;
   readonly id: Buffer;
   readonly packets: PacketSource;
-  flowMode: SpooledFlowMode;
+  flowMode: FlowMode;
   readonly segments: Set<Segment>;
 }
 
@@ -91,20 +86,17 @@ interface Batch {
  * acknowledged.
  *
  * A log: the records of one event-loop turn (every datagram the socket had ready) are written
- * together with one synchronous write, to the page cache, without fsync, and the replies they
- * guard wait for it (`whenWritten`). One write per turn rather than per packet is what keeps the
- * spool off the packet path's cost (see the README for the measurements); it survives the
- * process, not a power cut (the finished image itself is fsynced before it is acknowledged).
+ * together with one synchronous write, to the page cache, without fsync, at the end of the turn
+ * and before its replies leave. One write per turn rather than per packet is what keeps the log
+ * off the packet path's cost (see the README for the measurements); it survives the process, not
+ * a power cut (the finished image itself is fsynced before it is acknowledged).
  *
  * The log is cut into segments, reused once none of their transfers is in flight any more:
  * overwriting blocks a file already has costs the filesystem no allocation. Segments are freed
  * and reused oldest first, so that a transfer's end is never overwritten before its start: what
  * a restart reads back never brings an ended transfer back to life.
- *
- * A stored transfer leaves one record in a completed log (for late duplicates after a restart);
- * a completed log is deleted once all it holds is older than the retention.
  */
-export class TransferSpool {
+export class SegmentLog {
   private readonly transfers = new Map<string, SpooledTransfer>();
   /** Segments still needed, oldest first; the last is written to. */
   private readonly liveSegments: Segment[] = [];
@@ -115,21 +107,24 @@ export class TransferSpool {
   private nextSegmentNumber = 0;
   private epoch = 0;
   private batch: Batch = emptyBatch();
-  private pending:
-    { readonly promise: Promise<boolean>; resolve(ok: boolean): void; failed: boolean } | undefined;
-  private readonly completedLogSpanMs: number;
+  /** Whether this turn's batch holds records; whether a write of it failed already (a rotation). */
+  private batchOpen = false;
+  private batchFailed = false;
+  /** Settles with this turn's write, for whoever asked (`whenWritten`). */
+  private waiting: { readonly promise: Promise<boolean>; resolve(ok: boolean): void } | undefined;
+  /** Segments found damaged at start-up: emptied once what preceded the damage is written again. */
+  private damagedSegments: Segment[] = [];
   private readonly segmentBytes: number;
-  private completedLog: { readonly file: number; readonly span: number } | undefined;
-  private readonly completedLogSpans = new Set<number>();
+  private readonly touch: () => void;
   /** Files being deleted, off the datagram path. */
   private readonly deletions = new Set<Promise<void>>();
 
   constructor(
     readonly directory: string,
-    private readonly limits: SpoolLimits,
+    options: SegmentLogOptions = {},
   ) {
-    this.completedLogSpanMs = Math.max(limits.completedRecordTtlMs, MIN_COMPLETED_LOG_SPAN_MS);
-    this.segmentBytes = limits.segmentBytes ?? SEGMENT_BYTES;
+    this.segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
+    this.touch = options.touch ?? (() => setImmediate(() => this.flush()));
   }
 
   private get quarantineDirectory(): string {
@@ -137,50 +132,37 @@ export class TransferSpool {
   }
 
   /**
-   * Reads the spool a previous process left. Its segments are kept, untouched, until the
-   * transfers the caller keeps have been written again (`begin` … then `settle`); unknown files
-   * are moved to quarantine, and a segment with a damaged record is copied there (what comes
-   * before the damage is still read), never retried in a loop.
+   * Reads the segments a previous process left (`names`: the spool folder's). They are kept,
+   * untouched, until the transfers the caller keeps have been written again (`begin` … then
+   * `settle`); a segment with a damaged record is copied to quarantine (what comes before the
+   * damage is still read), then emptied at `settle`, so that it is never copied again.
    */
-  async recover(now: number): Promise<SpoolRecovery> {
-    await mkdir(this.quarantineDirectory, { recursive: true });
-    const names = (await readdir(this.directory)).sort();
-    const quarantined: { file: string; reason: string }[] = [];
-    const completed = await this.recoverCompletions(names, now);
+  async recover(names: readonly string[], now: number): Promise<SegmentRecovery> {
+    const quarantined: Quarantined[] = [];
     const segments: { segment: Segment; contents: SegmentContents }[] = [];
     for (const name of names) {
-      if (name === QUARANTINE_FOLDER || COMPLETED_LOG_NAME.test(name)) continue;
       const number = SEGMENT_NAME.exec(name)?.[1];
+      if (number === undefined) continue;
       const path = join(this.directory, name);
-      if (number === undefined) {
-        await rename(path, join(this.quarantineDirectory, name));
-        quarantined.push({ file: name, reason: 'not a spool file' });
-        continue;
-      }
       this.nextSegmentNumber = Math.max(this.nextSegmentNumber, Number(number) + 1);
       const contents = decodeSegment(await readFile(path));
+      const segment = this.openSegment(name, 'r+');
       if (contents.damage) {
         const copy = `${name}.${now}`;
         await copyFile(path, join(this.quarantineDirectory, copy));
-        quarantined.push({
-          file: copy,
-          reason: `${contents.damage} after ${contents.records.length} records`,
-        });
+        quarantined.push({ file: copy, reason: `${contents.damage} after ${contents.records.length} records` });
+        this.damagedSegments.push(segment);
       }
-      const segment = this.openSegment(name, 'r+');
       segment.epoch = contents.epoch ?? 0;
       segments.push({ segment, contents });
     }
     segments.sort((a, b) => a.segment.epoch - b.segment.epoch);
-    const storedIds = new Set(completed.map((completion) => completion.transferId));
-    const inFlight = replay(segments.flatMap(({ contents }) => contents.records)).filter(
-      (transfer) => !storedIds.has(transfer.header.transferId),
-    );
+    const inFlight = replay(segments.flatMap(({ contents }) => contents.records));
     this.epoch = segments.reduce((highest, { segment }) => Math.max(highest, segment.epoch), 0);
     this.retiredSegments = segments.map(({ segment }) => segment);
     // A new file: the retired segments hold the only copy of what was recovered until `settle`.
     this.startSegment(this.createSegment());
-    return { inFlight, completed, quarantined };
+    return { inFlight, quarantined };
   }
 
   /**
@@ -190,6 +172,14 @@ export class TransferSpool {
   settle(): boolean {
     const ok = this.flush();
     if (ok) {
+      for (const segment of this.damagedSegments) {
+        try {
+          ftruncateSync(segment.file, 0);
+        } catch {
+          // Still damaged: copied to quarantine again at the next start, read up to the damage.
+        }
+      }
+      this.damagedSegments = [];
       this.freeSegments.push(...this.retiredSegments);
       this.retiredSegments = [];
       this.trimFreeSegments();
@@ -222,7 +212,7 @@ export class TransferSpool {
     this.appendToBatch(transfer, encodePacket(this.epoch, transfer.id, index, payload));
   }
 
-  recordFlowMode(transferId: string, mode: SpooledFlowMode): void {
+  recordFlowMode(transferId: string, mode: FlowMode): void {
     const transfer = this.transfers.get(transferId);
     if (!transfer) return;
     transfer.flowMode = mode;
@@ -234,19 +224,18 @@ export class TransferSpool {
    * Undefined when nothing waits to be written.
    */
   whenWritten(): Promise<boolean> | undefined {
-    return this.pending?.promise;
+    if (!this.batchOpen) return undefined;
+    if (!this.waiting) {
+      let resolve!: (ok: boolean) => void;
+      const promise = new Promise<boolean>((settle) => (resolve = settle));
+      this.waiting = { promise, resolve };
+    }
+    return this.waiting.promise;
   }
 
-  /**
-   * The image is stored: its completion is logged at once (after a restart the transfer answers
-   * late duplicates, never stores again), then the transfer ends. Throws when the log cannot be
-   * written; the transfer then stays in the spool until `discard`, so that a restart stores the
-   * image again, onto the same file.
-   */
-  complete(completion: SpooledCompletion): void {
-    if (this.limits.completedRecordTtlMs > 0)
-      writeSync(this.completedLogFor(completion.storedAt), encodeCompletion(completion));
-    this.discard(completion.transferId);
+  /** Whether the transfer is in the log. */
+  holds(transferId: string): boolean {
+    return this.transfers.has(transferId);
   }
 
   /** Ends a transfer (completed, expired, or replaced); nothing when the spool does not hold it. */
@@ -264,22 +253,33 @@ export class TransferSpool {
   /** Writes what waits, then closes every file; transfers in flight stay on disk for the next start. */
   closeAll(): void {
     this.flush();
+    this.abandon();
+  }
+
+  /**
+   * Closes every file without writing what waits (a process killed now: its last turn's records
+   * are lost, and so are the replies that waited for them).
+   */
+  abandon(): void {
     for (const segment of [...this.liveSegments, ...this.freeSegments, ...this.retiredSegments])
       closeQuietly(segment.file);
     this.liveSegments.length = 0;
     this.freeSegments.length = 0;
     this.retiredSegments = [];
     this.transfers.clear();
-    if (this.completedLog) closeQuietly(this.completedLog.file);
-    this.completedLog = undefined;
+    this.batch = emptyBatch();
+    this.batchOpen = false;
   }
 
   /** Writes this turn's records now; true when they are on disk (or there were none). */
   flush(): boolean {
-    const pending = this.pending;
-    this.pending = undefined;
-    const ok = this.writeBatch() && !pending?.failed;
-    pending?.resolve(ok);
+    const waiting = this.waiting;
+    const failedBefore = this.batchFailed;
+    this.waiting = undefined;
+    this.batchOpen = false;
+    this.batchFailed = false;
+    const ok = this.writeBatch() && !failedBefore;
+    waiting?.resolve(ok);
     return ok;
   }
 
@@ -297,7 +297,7 @@ export class TransferSpool {
   private makeRoomFor(bytes: number): boolean {
     const used = this.current.length + this.batch.bytes;
     if (used === 0 || used + bytes <= this.segmentBytes) return false;
-    if (!this.writeBatch() && this.pending) this.pending.failed = true;
+    if (!this.writeBatch()) this.batchFailed = true;
     this.rotate();
     return true;
   }
@@ -311,11 +311,9 @@ export class TransferSpool {
       transfer.segments.add(this.current);
       this.current.holders.add(transfer.header.transferId);
     }
-    if (!this.pending) {
-      let resolve!: (ok: boolean) => void;
-      const promise = new Promise<boolean>((settle) => (resolve = settle));
-      this.pending = { promise, resolve, failed: false };
-      setImmediate(() => this.flush());
+    if (!this.batchOpen) {
+      this.batchOpen = true;
+      this.touch();
     }
   }
 
@@ -426,48 +424,6 @@ export class TransferSpool {
       length: 0,
       holders: new Set(),
     };
-  }
-
-  private async recoverCompletions(names: readonly string[], now: number): Promise<SpooledCompletion[]> {
-    const completed: SpooledCompletion[] = [];
-    for (const name of names) {
-      const span = COMPLETED_LOG_NAME.exec(name)?.[1];
-      if (span === undefined) continue;
-      if (this.isExpiredSpan(Number(span), now)) {
-        await rm(join(this.directory, name), { force: true });
-        continue;
-      }
-      this.completedLogSpans.add(Number(span));
-      const { completions } = decodeCompletedLog(await readFile(join(this.directory, name)));
-      completed.push(
-        ...completions.filter((completion) => completion.storedAt + this.limits.completedRecordTtlMs > now),
-      );
-    }
-    return completed.sort((a, b) => a.storedAt - b.storedAt);
-  }
-
-  /** The completed log of `storedAt`'s time span; starting a new span deletes expired logs. */
-  private completedLogFor(storedAt: number): number {
-    const span = Math.floor(storedAt / this.completedLogSpanMs);
-    if (this.completedLog?.span === span) return this.completedLog.file;
-    if (this.completedLog) closeQuietly(this.completedLog.file);
-    this.completedLog = { file: openSync(this.completedLogPath(span), 'a'), span };
-    this.completedLogSpans.add(span);
-    for (const old of this.completedLogSpans) {
-      if (!this.isExpiredSpan(old, storedAt)) continue;
-      this.completedLogSpans.delete(old);
-      this.deleteLater(`completed-${old}.log`);
-    }
-    return this.completedLog.file;
-  }
-
-  /** Whether everything a completed log of `span` holds is older than the retention at `now`. */
-  private isExpiredSpan(span: number, now: number): boolean {
-    return (span + 1) * this.completedLogSpanMs + this.limits.completedRecordTtlMs <= now;
-  }
-
-  private completedLogPath(span: number): string {
-    return join(this.directory, `completed-${span}.log`);
   }
 }
 

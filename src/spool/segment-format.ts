@@ -1,8 +1,9 @@
 import { crc32 } from 'node:zlib';
 import { DATA_HEADER_BYTES, MAX_PACKET_COUNT } from '#protocol';
+import { FLOW_MODES, type FlowMode, type TransferDescriptor } from '../common/transfer-model.js';
 
 /**
- * The spool's two kinds of file.
+ * The records of the spool's segment files.
  *
  * Segment files hold the transfers in flight as a log: records appended in batches, one write a
  * batch. A segment is reused once nothing in it is needed any more; every record carries the
@@ -14,56 +15,24 @@ import { DATA_HEADER_BYTES, MAX_PACKET_COUNT } from '#protocol';
  *           packet  u8 id length | transfer id | u8 index | payload
  *           mode    u8 id length | transfer id | u8 flow mode (0 probing, 1 stop-and-wait, 2 burst)
  *           end     u8 id length | transfer id
- *
- * A completed log is appended to once per stored transfer, so that after a restart late
- * duplicates are still answered and nothing is stored twice.
- *
- *   record: 'C' | u32 json length | u32 crc32(json) | json
  */
 const RECORD_TAG = 0x52;
 const RECORD_PREFIX_BYTES = 1 + 1 + 4 + 4 + 4;
 /** Bytes of a record prefix the checksum covers, after the tag and before the checksum. */
 const CHECKED_PREFIX = { start: 1, end: 10 } as const;
-const COMPLETED_TAG = 0x43;
-const COMPLETED_FIXED_BYTES = 1 + 4 + 4;
-const FLOW_MODES = ['probing', 'stop-and-wait', 'burst'] as const;
-export type SpooledFlowMode = (typeof FLOW_MODES)[number];
 
 const RecordType = Object.freeze({ Header: 1, Packet: 2, FlowMode: 3, End: 4 } as const);
 type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
-/** What the spool records of a transfer when it begins. */
-export interface SpoolHeader {
-  readonly transferId: string;
-  readonly key: string;
-  readonly clientType: number;
-  readonly deviceId: number;
-  readonly remote: { readonly address: string; readonly port: number; readonly localAddress?: string };
-  readonly packetCount: number;
-  readonly maxPacketSize: number;
-  readonly imageSize: number | null;
-  readonly acceptedAt: number;
-  readonly flowMode: SpooledFlowMode;
-}
-
-/** What the completed log keeps of a stored transfer (no payload). */
-export interface SpooledCompletion {
-  readonly transferId: string;
-  readonly key: string;
-  readonly packetCount: number;
-  readonly maxPacketSize: number;
-  readonly imageSize: number | null;
-  readonly flowMode: SpooledFlowMode;
-  readonly imageId: string;
-  readonly storedAt: number;
-}
+/** What the spool records of a transfer when it begins: the transfer's descriptor. */
+export type SpoolHeader = TransferDescriptor;
 
 /** A transfer in flight, read back from the log. */
 export interface SpoolContents {
   readonly header: SpoolHeader;
   readonly packets: ReadonlyMap<number, Buffer>;
   /** The flow mode learnt last, or the header's. */
-  readonly flowMode: SpooledFlowMode;
+  readonly flowMode: FlowMode;
 }
 
 export class SpoolFormatError extends Error {
@@ -122,7 +91,7 @@ export function encodePacket(epoch: number, id: Buffer, index: number, payload: 
   return [head, payload];
 }
 
-export function encodeFlowMode(epoch: number, id: Buffer, mode: SpooledFlowMode): Buffer[] {
+export function encodeFlowMode(epoch: number, id: Buffer, mode: FlowMode): Buffer[] {
   return encodeRecord(RecordType.FlowMode, epoch, [
     Buffer.from([id.length]),
     id,
@@ -138,7 +107,7 @@ export function encodeEnd(epoch: number, id: Buffer): Buffer[] {
 export type SpoolRecord =
   | { readonly type: 'header'; readonly header: SpoolHeader }
   | { readonly type: 'packet'; readonly transferId: string; readonly index: number; readonly payload: Buffer }
-  | { readonly type: 'mode'; readonly transferId: string; readonly mode: SpooledFlowMode }
+  | { readonly type: 'mode'; readonly transferId: string; readonly mode: FlowMode }
   | { readonly type: 'end'; readonly transferId: string };
 
 /** A segment read back: its epoch (of its first record), its records, and why reading stopped. */
@@ -221,7 +190,6 @@ function isHeader(value: unknown): value is SpoolHeader {
     typeof header === 'object' &&
     header !== null &&
     typeof header.transferId === 'string' &&
-    typeof header.key === 'string' &&
     Number.isInteger(header.deviceId) &&
     Number.isInteger(header.clientType) &&
     typeof header.remote?.address === 'string' &&
@@ -231,19 +199,22 @@ function isHeader(value: unknown): value is SpoolHeader {
     header.packetCount <= MAX_PACKET_COUNT &&
     Number.isInteger(header.maxPacketSize) &&
     header.maxPacketSize > DATA_HEADER_BYTES &&
-    Number.isFinite(header.acceptedAt)
+    (header.imageSize === null || Number.isInteger(header.imageSize)) &&
+    Number.isFinite(header.acceptedAt) &&
+    FLOW_MODES.includes(header.flowMode)
   );
 }
 
 /**
  * Replays records in log order into the transfers still in flight: a header starts (or, written
- * again when a transfer is moved forward, confirms) a transfer, packets and modes add to it, an
- * end removes it; records of a transfer whose header is not in the log are ignored.
+ * again when a transfer is moved forward, confirms) a transfer, packets and modes add to it (the
+ * last record of an index wins), an end removes it; records of a transfer whose header is not in
+ * the log are ignored.
  */
 export function replay(records: Iterable<SpoolRecord>): SpoolContents[] {
   const transfers = new Map<
     string,
-    { header: SpoolHeader; packets: Map<number, Buffer>; flowMode: SpooledFlowMode }
+    { header: SpoolHeader; packets: Map<number, Buffer>; flowMode: FlowMode }
   >();
   for (const record of records) {
     if (record.type === 'header') {
@@ -253,7 +224,7 @@ export function replay(records: Iterable<SpoolRecord>): SpoolContents[] {
         transfers.set(record.header.transferId, {
           header: record.header,
           packets: new Map(),
-          flowMode: FLOW_MODES.includes(record.header.flowMode) ? record.header.flowMode : 'probing',
+          flowMode: record.header.flowMode,
         });
       continue;
     }
@@ -261,58 +232,8 @@ export function replay(records: Iterable<SpoolRecord>): SpoolContents[] {
     if (!transfer) continue;
     if (record.type === 'end') transfers.delete(record.transferId);
     else if (record.type === 'mode') transfer.flowMode = record.mode;
-    else if (record.index < transfer.header.packetCount && !transfer.packets.has(record.index))
-      transfer.packets.set(record.index, record.payload);
+    // The last record of an index wins: a packet replaced (a late copy giving way) is written again.
+    else if (record.index < transfer.header.packetCount) transfer.packets.set(record.index, record.payload);
   }
   return [...transfers.values()];
-}
-
-export function encodeCompletion(completion: SpooledCompletion): Buffer {
-  const json = Buffer.from(JSON.stringify(completion), 'utf8');
-  const record = Buffer.allocUnsafe(COMPLETED_FIXED_BYTES + json.length);
-  record[0] = COMPLETED_TAG;
-  record.writeUInt32BE(json.length, 1);
-  record.writeUInt32BE(crc32(json), 5);
-  json.copy(record, COMPLETED_FIXED_BYTES);
-  return record;
-}
-
-function isCompletion(value: unknown): value is SpooledCompletion {
-  const completion = value as SpooledCompletion;
-  return (
-    typeof completion === 'object' &&
-    completion !== null &&
-    typeof completion.transferId === 'string' &&
-    typeof completion.key === 'string' &&
-    typeof completion.imageId === 'string' &&
-    Number.isInteger(completion.packetCount) &&
-    Number.isInteger(completion.maxPacketSize) &&
-    FLOW_MODES.includes(completion.flowMode) &&
-    Number.isFinite(completion.storedAt)
-  );
-}
-
-/**
- * Reads a completed log up to its first record that does not check out (an append cut short by
- * a crash); `damagedTail` says whether there was one.
- */
-export function decodeCompletedLog(file: Buffer): { completions: SpooledCompletion[]; damagedTail: boolean } {
-  const completions: SpooledCompletion[] = [];
-  let offset = 0;
-  while (offset + COMPLETED_FIXED_BYTES <= file.length && file[offset] === COMPLETED_TAG) {
-    const end = offset + COMPLETED_FIXED_BYTES + file.readUInt32BE(offset + 1);
-    if (end > file.length) break;
-    const json = file.subarray(offset + COMPLETED_FIXED_BYTES, end);
-    if (crc32(json) !== file.readUInt32BE(offset + 5)) break;
-    let completion: unknown;
-    try {
-      completion = JSON.parse(json.toString('utf8'));
-    } catch {
-      break;
-    }
-    if (!isCompletion(completion)) break;
-    completions.push(completion);
-    offset = end;
-  }
-  return { completions, damagedTail: offset < file.length };
 }

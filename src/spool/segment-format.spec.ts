@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  decodeCompletedLog,
   decodeSegment,
-  encodeCompletion,
   encodeEnd,
   encodeFlowMode,
   encodeHeader,
@@ -11,13 +9,11 @@ import {
   packetRecordBytes,
   replay,
   transferIdBytes,
-  type SpooledCompletion,
   type SpoolHeader,
-} from './spool-format.js';
+} from './segment-format.js';
 
 const HEADER: SpoolHeader = {
   transferId: 'a1b2c3d4e5f6',
-  key: '1/99@10.0.0.7:44444',
   clientType: 1,
   deviceId: 99,
   remote: { address: '10.0.0.7', port: 44444 },
@@ -99,7 +95,7 @@ describe('spool segment format', () => {
     assert.equal(decodeSegment(Buffer.alloc(4096)).records.length, 0);
   });
 
-  it('replays in order: an end removes a transfer, a header written again keeps its packets', () => {
+  it('replays in order: an end removes a transfer, a header written again keeps its packets, a packet written again replaces it', () => {
     const other = { ...HEADER, transferId: '000000000001' };
     const otherId = transferIdBytes(other.transferId);
     const records = decodeSegment(
@@ -120,7 +116,7 @@ describe('spool segment format', () => {
       [HEADER.transferId],
     );
     assert.deepEqual([...transfers[0]!.packets.keys()], [0, 1]);
-    assert.deepEqual(transfers[0]!.packets.get(1), Buffer.from([3]), 'the first copy of a packet is kept');
+    assert.deepEqual(transfers[0]!.packets.get(1), Buffer.from([4]), 'the last record of a packet wins');
     assert.equal(transfers[0]!.flowMode, 'burst');
   });
 
@@ -141,32 +137,5 @@ describe('spool segment format', () => {
     const contents = decodeSegment(segment(encodeHeader(1, { ...HEADER, packetCount: 0 })));
     assert.equal(contents.records.length, 0);
     assert.match(contents.damage ?? '', /unknown type or shape/);
-  });
-});
-
-describe('completed log format', () => {
-  const completion: SpooledCompletion = {
-    transferId: HEADER.transferId,
-    key: HEADER.key,
-    packetCount: 3,
-    maxPacketSize: 1024,
-    imageSize: null,
-    flowMode: 'stop-and-wait',
-    imageId: '2026-01-01/99_10.0.0.7/000000000-a1b2c3d4e5f6',
-    storedAt: 5,
-  };
-
-  it('reads back what it wrote, up to a record cut short', () => {
-    const two = Buffer.concat([
-      encodeCompletion(completion),
-      encodeCompletion({ ...completion, storedAt: 6 }),
-    ]);
-    assert.deepEqual(decodeCompletedLog(two), {
-      completions: [completion, { ...completion, storedAt: 6 }],
-      damagedTail: false,
-    });
-    const cut = decodeCompletedLog(two.subarray(0, two.length - 3));
-    assert.deepEqual(cut.completions, [completion]);
-    assert.equal(cut.damagedTail, true);
   });
 });
