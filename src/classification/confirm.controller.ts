@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { CameraOp, ClientType, type Confirmation } from '#protocol';
-import { UdpContext } from '#udp-transport';
+import { DatagramPattern, UdpContext } from '#udp-transport';
 import { remoteOf } from '../udp/remote-endpoint.js';
 import { ResultPusher } from './result-pusher.js';
 
@@ -10,7 +10,7 @@ import { ResultPusher } from './result-pusher.js';
 export class ConfirmController {
   constructor(private readonly results: ResultPusher) {}
 
-  @MessagePattern('confirm')
+  @DatagramPattern('confirm')
   confirm(@Payload() confirmation: Confirmation, @Ctx() context: UdpContext): undefined {
     if (confirmation.confirmedOp === CameraOp.AnalysisResult || confirmation.confirmedOp === undefined) {
       this.results.confirm(ClientType.CableCamera, confirmation.deviceId, remoteOf(context));

@@ -3,8 +3,13 @@ import { encodeServerFrame, type AnalysisResult } from '#protocol';
 import { UdpServer } from '#udp-transport';
 import { CLOCK, type Clock, type TimerHandle } from '../common/clock.js';
 import { Environment } from '../config/index.js';
-import { transferKey, type RemoteEndpoint } from '../transfers/transfer-key.js';
+import type { RemoteEndpoint } from '../common/transfer-model.js';
 import { ClassificationEvents } from './classification-events.js';
+
+/** One pending result per device: client type, id and address:port (a batch may share id 99). */
+function deviceKey(clientType: number, deviceId: number, remote: RemoteEndpoint): string {
+  return `${clientType}/${deviceId}@${remote.address}:${remote.port}`;
+}
 
 interface PendingResult {
   readonly frame: Buffer;
@@ -35,7 +40,7 @@ export class ResultPusher implements OnModuleDestroy {
   }
 
   push(clientType: number, result: AnalysisResult, remote: RemoteEndpoint): void {
-    const key = transferKey(clientType, result.deviceId, remote);
+    const key = deviceKey(clientType, result.deviceId, remote);
     this.pending.get(key)?.timer?.cancel();
     const entry: PendingResult = { frame: encodeServerFrame(result), remote, attempts: 0, timer: undefined };
     this.pending.set(key, entry);
@@ -44,7 +49,7 @@ export class ResultPusher implements OnModuleDestroy {
 
   /** The device confirmed: stop repeating. Returns whether a result was pending. */
   confirm(clientType: number, deviceId: number, remote: RemoteEndpoint): boolean {
-    const key = transferKey(clientType, deviceId, remote);
+    const key = deviceKey(clientType, deviceId, remote);
     const entry = this.pending.get(key);
     if (!entry) return false;
     entry.timer?.cancel();

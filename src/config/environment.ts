@@ -154,7 +154,9 @@ export class Environment {
 
   @Setting({
     accepts: 'an integer from 100 to 3600000',
-    description: 'An accepted transfer that has received no data expires after this many milliseconds.',
+    description:
+      'An accepted transfer that has received no data for this many milliseconds goes dormant: it stops counting ' +
+      'against MAX_TRANSFERS, and its device\'s next packet wakes it (generation A never asks again once accepted).',
   })
   @Transform(parseInteger)
   @IsInt()
@@ -165,13 +167,26 @@ export class Environment {
   @Setting({
     accepts: 'an integer from 100 to 3600000',
     description:
-      'A transfer in progress that receives nothing for this many milliseconds expires. Generation A resends every 6 s.',
+      'A transfer in progress that receives nothing for this many milliseconds goes dormant, keeping what it received. ' +
+      'Generation A resends every 5.1 to 6 s.',
   })
   @Transform(parseInteger)
   @IsInt()
   @Min(100)
   @Max(3_600_000)
   RECEIVING_TIMEOUT_MS = 60_000;
+
+  @Setting({
+    accepts: 'an integer from 1000 to 86400000',
+    description:
+      'How long a dormant transfer is kept for its device to come back, at most; the oldest are given up first ' +
+      'when their memory is needed.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  DORMANT_TRANSFER_TTL_MS = 600_000;
 
   @Setting({
     accepts: 'an integer from 0 to 3600000',
@@ -206,6 +221,31 @@ export class Environment {
   @Min(1)
   @Max(1000)
   FLOW_PROBE_MS = 40;
+
+  @Setting({
+    accepts: 'an integer from 0 to 900',
+    description:
+      'The accept of a device\'s next image leaves at least this many milliseconds after the last positive answer ' +
+      'about its previous one, so that a late copy of an old answer reaches the camera while it waits for the accept ' +
+      '(and is skipped) rather than during the next image. Below generation B\'s 1000 ms request timeout.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(900)
+  ACCEPT_HOLD_MS = 250;
+
+  @Setting({
+    accepts: 'an integer from 0 to 1000',
+    description:
+      'A datagram repeating the device\'s previous one within this many milliseconds, with nothing in between, is a ' +
+      'copy the network made: it gets no second answer. Below generation B\'s 1100 ms retry interval.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  DUPLICATE_WINDOW_MS = 500;
 
   @Setting({
     accepts: 'an integer from 1 to 100000',
@@ -358,7 +398,8 @@ export class Environment {
   @Setting({
     accepts: 'an integer from 0 to 3600000',
     description:
-      'On SIGTERM, how long transfers in progress may take to finish before the gateway closes anyway.',
+      'On SIGTERM, how long images being written may take before the gateway exits anyway. Transfers in progress are ' +
+      'not waited for: they stay in the spool and resume in the next process.',
   })
   @Transform(parseInteger)
   @IsInt()

@@ -5,6 +5,7 @@ export const METRIC = {
   repliesSent: 'cable_inspector_udp_replies_sent_total',
   transfers: 'cable_inspector_transfers_total',
   transfersActive: 'cable_inspector_transfers_active',
+  transfersDormant: 'cable_inspector_transfers_dormant',
   transferDuration: 'cable_inspector_transfer_duration_seconds',
   imageBytes: 'cable_inspector_image_bytes',
   retransmissions: 'cable_inspector_retransmissions_total',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { ClientType, CameraOp, ReplyStatus, Verdict } from '#protocol';
+import { Verdict } from '#protocol';
 import { UdpServer } from '#udp-transport';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ClassificationEvents } from '../classification/classification-events.js';
@@ -20,19 +20,6 @@ const MISNAMED_DEFAULT_GAUGES = [
   'nodejs_active_resources_total',
 ];
 
-/** Names of the server → device frames for the `op` label of replies sent. */
-const REPLY_OPS: Record<number, string> = {
-  [CameraOp.UploadRequest]: 'upload-reply',
-  [CameraOp.DataPacket]: 'data-reply',
-  [CameraOp.EndOfTransfer]: 'missing-report',
-  [CameraOp.AnalysisResult]: 'analysis-result',
-};
-
-function replyOpOf(datagram: Uint8Array): string {
-  if (datagram[0] === ClientType.Special) return 'ping-reply';
-  return REPLY_OPS[datagram[2] ?? -1] ?? 'other';
-}
-
 /**
  * The gateway's Prometheus metrics, on a registry of its own. Counters are bumped from events
  * (one increment each, labels resolved once) and gauges are read at scrape time, so the
@@ -49,11 +36,18 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
     collect: () => this.collectReceived(),
   });
-  private readonly rejected = new Counter({
+  private readonly rejected: Counter<'reason'> = new Counter({
     name: METRIC.datagramsRejected,
     help: 'Datagrams dropped without being served, by reason (undecodable, unroutable, reply budget…).',
     labelNames: ['reason'],
     registers: [this.registry],
+    collect: () => {
+      this.rejected.reset();
+      for (const [reason, count] of this.udp.rejectionCounts()) this.rejected.labels(reason).inc(count);
+      for (const [reason, count] of this.udp.dropCounts()) this.rejected.labels(reason).inc(count);
+      for (const [status, count] of this.transferService.statistics.suppressed)
+        this.rejected.labels(`reply-limited-${status}`).inc(count);
+    },
   });
   private readonly repliesSent: Counter<'op'> = new Counter({
     name: METRIC.repliesSent,
@@ -62,7 +56,7 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
     collect: () => {
       this.repliesSent.reset();
-      for (const [op, count] of this.replyCounts) this.repliesSent.labels(op).inc(count);
+      for (const [op, count] of this.udp.sentCounts()) this.repliesSent.labels(op).inc(count);
     },
   });
   private readonly transfers = new Counter({
@@ -71,11 +65,18 @@ export class MetricsService implements OnModuleInit {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
-  private readonly retransmissions = new Counter({
+  private readonly retransmissions: Counter<'kind'> = new Counter({
     name: METRIC.retransmissions,
-    help: 'Repeated traffic, by kind (duplicate request or packet, conflicting packet, late duplicate, extra end-of-transfer round).',
+    help:
+      'Repeated or late traffic, by kind (duplicate request or packet, conflicting packet, late duplicate, extra ' +
+      'end-of-transfer round, network copy, stale packet, replaced packet).',
     labelNames: ['kind'],
     registers: [this.registry],
+    collect: () => {
+      this.retransmissions.reset();
+      for (const [kind, count] of Object.entries(this.transferService.statistics.retransmissions))
+        this.retransmissions.labels(kind).inc(count);
+    },
   });
   private readonly transferDuration = new Histogram({
     name: METRIC.transferDuration,
@@ -138,9 +139,14 @@ export class MetricsService implements OnModuleInit {
       this.transfersActive.set(this.transferService.activeTransfers);
     },
   });
-
-  /** Replies sent, by op, counted with a plain increment on the send path and read at scrape time. */
-  private readonly replyCounts = new Map<string, number>();
+  private readonly transfersDormant: Gauge = new Gauge({
+    name: METRIC.transfersDormant,
+    help: 'Transfers idle past their timeout, kept for their device to come back.',
+    registers: [this.registry],
+    collect: () => {
+      this.transfersDormant.set(this.transferService.dormantTransfers);
+    },
+  });
 
   constructor(
     private readonly transferEvents: TransferEvents,
@@ -174,13 +180,6 @@ export class MetricsService implements OnModuleInit {
     this.transferEvents.on('expired', () => expired.inc());
     this.transferEvents.on('aborted', () => aborted.inc());
     this.transferEvents.on('storageFailed', () => failed.inc());
-    this.transferEvents.on('retransmission', (kind) => this.retransmissions.labels(kind).inc());
-    this.transferEvents.on('suppressed', (status) =>
-      this.rejected.labels(`reply-limited-${ReplyStatus[status]}`).inc(),
-    );
-    this.udp.on('rejected', (reason) => this.rejected.labels(reason).inc());
-    this.udp.on('dropped', (reason) => this.rejected.labels(reason).inc());
-    this.udp.on('sent', (datagram) => this.countReply(datagram));
     this.classificationEvents.on('classified', (verdict, label, seconds) => {
       const verdictName = typeof verdict === 'string' ? verdict : Verdict[verdict].toLowerCase();
       this.classifications.labels(verdictName, label).inc();
@@ -191,11 +190,6 @@ export class MetricsService implements OnModuleInit {
 
   async render(): Promise<string> {
     return this.registry.metrics();
-  }
-
-  private countReply(datagram: Uint8Array): void {
-    const op = replyOpOf(datagram);
-    this.replyCounts.set(op, (this.replyCounts.get(op) ?? 0) + 1);
   }
 
   private collectReceived(): void {

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { encodeServerFrame, PingFlags, pingReply, type PingRequest } from '#protocol';
+import { DatagramPattern } from '#udp-transport';
 import { ClassificationService } from '../classification/classification.service.js';
 import { TransfersService } from '../transfers/transfers.service.js';
 
@@ -12,7 +13,7 @@ export class PingController {
     private readonly classification: ClassificationService,
   ) {}
 
-  @MessagePattern('ping')
+  @DatagramPattern('ping')
   ping(@Payload() request: PingRequest): Buffer {
     const flags =
       (this.transfers.acceptingUploads ? PingFlags.AcceptingUploads : 0) |

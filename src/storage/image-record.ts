@@ -1,4 +1,4 @@
-import type { FlowMode } from '../transfers/transfer.js';
+import type { FlowMode } from '../common/transfer-model.js';
 
 /** The JSON sidecar stored beside every image. */
 export interface ImageRecord {

@@ -1,6 +1,9 @@
 import type { Environment } from '../config/index.js';
 
-/** The settings that bound and time transfers (see the README's configuration table). */
+/**
+ * Every bound and timing of the transfer layer, in one frozen object: the settings (see the
+ * README's configuration table) and the constants derived from the firmware's behaviour.
+ */
 export interface TransferLimits {
   readonly maxImageBytes: number;
   readonly minPacketBytes: number;
@@ -9,22 +12,33 @@ export interface TransferLimits {
   /** 0: no per-address limit. */
   readonly maxTransfersPerIp: number;
   readonly maxReassemblyBytes: number;
+  /** An accepted transfer without data goes dormant after this long. */
   readonly acceptedTimeoutMs: number;
+  /** A transfer receiving nothing goes dormant after this long. */
   readonly receivingTimeoutMs: number;
+  /** A dormant transfer is given up after this long. */
+  readonly dormantTransferTtlMs: number;
   readonly completedRecordTtlMs: number;
   readonly missingPerReply: number;
   readonly flowProbeMs: number;
   readonly refusalsPerSecond: number;
+  /** How long after the last positive answer about a device's image the accept of its next one waits. */
+  readonly acceptHoldMs: number;
+  /** A question repeated within this long, with nothing in between, is a network copy. */
+  readonly duplicateWindowMs: number;
+  /** How often the store looks at what time does to transfers; a fraction of the shortest timeout. */
+  readonly sweepIntervalMs: number;
+  /** Devices remembered at once (their flow mode, their last stored image). */
+  readonly devicesTracked: number;
+  /** Source addresses whose refusal budget is tracked at once. */
+  readonly refusalBudgetAddresses: number;
+  /**
+   * A packet received again this long after its first copy, before any end of transfer, shows a
+   * stop-and-wait device (generation A resends after 5 s; burst firmware never resends before its
+   * end of transfer, and a network copy arrives within milliseconds).
+   */
+  readonly stopAndWaitResendMs: number;
 }
-
-/** How often the store looks for transfers to expire; a fraction of the shortest timeout. */
-export const SWEEP_INTERVAL_MS = 250;
-
-/** Devices whose flow mode (stop-and-wait or burst) is remembered between transfers. */
-export const FLOW_MODE_MEMORY_SIZE = 65_536;
-
-/** Source addresses whose refusal budget is tracked at once. */
-export const REFUSAL_BUDGET_TRACKED_ADDRESSES = 16_384;
 
 export const TRANSFER_LIMITS = Symbol('TRANSFER_LIMITS');
 
@@ -38,9 +52,16 @@ export function transferLimitsFrom(env: Environment): TransferLimits {
     maxReassemblyBytes: env.MAX_REASSEMBLY_BYTES,
     acceptedTimeoutMs: env.ACCEPTED_TIMEOUT_MS,
     receivingTimeoutMs: env.RECEIVING_TIMEOUT_MS,
+    dormantTransferTtlMs: env.DORMANT_TRANSFER_TTL_MS,
     completedRecordTtlMs: env.COMPLETED_RECORD_TTL_MS,
     missingPerReply: env.MISSING_PER_REPLY,
     flowProbeMs: env.FLOW_PROBE_MS,
     refusalsPerSecond: env.REFUSALS_PER_SECOND,
+    acceptHoldMs: env.ACCEPT_HOLD_MS,
+    duplicateWindowMs: env.DUPLICATE_WINDOW_MS,
+    sweepIntervalMs: Math.min(250, Math.ceil(env.ACCEPTED_TIMEOUT_MS / 4)),
+    devicesTracked: 65_536,
+    refusalBudgetAddresses: 16_384,
+    stopAndWaitResendMs: 1000,
   });
 }

@@ -16,14 +16,15 @@ function describe(transfer: Transfer) {
 }
 
 /**
- * One log line per transfer outcome (stored, expired, aborted, failed) and per refusal, never
- * one per packet. Refusals are logged at their 1st, 2nd, 4th, 8th… occurrence per reason, so a
- * flood of bad requests cannot flood the logs (metrics still count each).
+ * One log line per transfer outcome (stored, given up, aborted, failed) and per refusal, never
+ * one per packet. Refusals and aborts are logged at their 1st, 2nd, 4th, 8th… occurrence per
+ * reason, so a flood of bad or alternating requests cannot flood the logs (metrics count each).
  */
 @Injectable()
 export class TransferLog implements OnModuleInit {
   private readonly logger = new Logger('Transfers');
   private readonly refusals = new Tally<string>();
+  private readonly aborts = new Tally<string>();
 
   constructor(private readonly events: TransferEvents) {}
 
@@ -52,11 +53,40 @@ export class TransferLog implements OnModuleInit {
           ...describe(transfer),
         });
       } else {
-        this.logger.log({ msg: 'transfer expired', state: transfer.state, ...describe(transfer) });
+        this.logger.log({ msg: 'transfer given up (dormant too long)', state: transfer.state, ...describe(transfer) });
       }
     });
-    this.events.on('aborted', (transfer, reason) =>
-      this.logger.log({ msg: 'transfer aborted', reason, ...describe(transfer) }),
+    this.events.on('aborted', (transfer, reason) => {
+      if (reason === 'firmware-exact-multiple') {
+        this.logger.warn({
+          msg: 'transfer dropped: firmware exact-multiple bug (image size a multiple of P-8, last packet never sent)',
+          ...describe(transfer),
+        });
+        return;
+      }
+      const count = this.aborts.increment(reason);
+      if (isLoggableCount(count))
+        this.logger.log({ msg: 'transfer aborted', reason, timesSoFar: count, ...describe(transfer) });
+    });
+    this.events.on('duplicateImage', (transfer, storedAs) =>
+      this.logger.log({ msg: 'image already stored (late copies of its transfer): not stored twice', storedAs, ...describe(transfer) }),
+    );
+    this.events.on('dormant', (transfer) =>
+      this.logger.debug({ msg: 'transfer dormant until its device is back', ...describe(transfer) }),
+    );
+    this.events.on('checksumMismatch', (transfer) =>
+      this.logger.warn({ msg: 'image does not match the checksum its device sent: discarded', ...describe(transfer) }),
+    );
+    this.events.on('stranded', (deviceId, address, port, reason) =>
+      this.logger.warn({
+        msg:
+          reason === 'lost-packets'
+            ? 'device stranded: it was told packets were received that the gateway does not have; power-cycle it'
+            : 'device stranded: it sends packets of a transfer the gateway has no record of; power-cycle it',
+        deviceId,
+        address,
+        port,
+      }),
     );
     this.events.on('restored', (transfer) =>
       this.logger.log({ msg: 'transfer resumed from the spool', ...describe(transfer) }),

@@ -1,25 +1,33 @@
-import { DATA_HEADER_BYTES, type UploadRequest } from '#protocol';
-import type { RemoteEndpoint } from './transfer-key.js';
+import {
+  payloadPerPacket,
+  type FlowMode,
+  type RemoteEndpoint,
+  type TransferDescriptor,
+  type TransferParameters,
+} from '../common/transfer-model.js';
 
 /**
  * - accepted: the upload request was accepted, no data yet;
  * - receiving: data is arriving;
- * - storing: every packet is in, the image is being written to disk;
- * - unstored: every packet is in but the write failed; the next retry from the device writes again.
- * A stored transfer leaves the active set and lives on as a `CompletedTransfer`.
+ * - complete: every packet is in; a burst transfer waits for its end of transfer before storing;
+ * - storing: the image is being written to disk;
+ * - unstored: the write failed; the device's next retry writes again;
+ * - stored: on disk (the transfer lives on as a `CompletedTransfer`).
+ * Orthogonal to these, a transfer idle past its timeout is dormant: it keeps what it received,
+ * stops counting against the limit of transfers in progress, and its device's next datagram
+ * wakes it.
  */
-export type TransferState = 'accepted' | 'receiving' | 'storing' | 'unstored';
+export type TransferState = 'accepted' | 'receiving' | 'complete' | 'storing' | 'unstored' | 'stored';
 
 /**
- * How the device paces its data packets, learnt from the traffic:
- * - stop-and-wait (generation A): one packet at a time, each waiting for its ACK;
- * - burst (generation B): every packet at once, then end of transfer; no per-packet ACK wanted;
- * - probing: not known yet.
+ * What one more copy of a packet did:
+ * - new: the first copy of that index;
+ * - duplicate: the same bytes again;
+ * - conflict: other bytes than those held, which are kept;
+ * - replaced: other bytes, replacing held bytes that were those of the device's previous image at
+ *   that index (a late copy of it) while the new ones are not.
  */
-export type FlowMode = 'probing' | 'stop-and-wait' | 'burst';
-
-/** What storing one more packet did. */
-export type PacketOutcome = 'new' | 'duplicate' | 'conflict';
+export type PacketOutcome = 'new' | 'duplicate' | 'conflict' | 'replaced';
 
 /** Counters that end up in the image's sidecar. */
 export interface TransferCounters {
@@ -29,48 +37,14 @@ export interface TransferCounters {
   endOfTransferRounds: number;
 }
 
-/** The parameters a transfer was accepted with. */
-export interface TransferParameters {
-  readonly packetCount: number;
-  readonly maxPacketSize: number;
-  readonly imageSize: number | undefined;
-}
-
-export function parametersOf(request: UploadRequest): TransferParameters {
-  return {
-    packetCount: request.packetCount,
-    maxPacketSize: request.maxPacketSize,
-    imageSize: request.imageSize?.value,
-  };
-}
-
-export function sameParameters(a: TransferParameters, b: TransferParameters): boolean {
-  return (
-    a.packetCount === b.packetCount && a.maxPacketSize === b.maxPacketSize && a.imageSize === b.imageSize
-  );
-}
+const SUSPECT_BITS = 256;
 
 /**
- * Length every packet must declare: P-8 for all but the last; for the last, exactly what S leaves
- * when S was sent, otherwise anything from 1 to P-8.
- */
-export function lengthIsValid(parameters: TransferParameters, index: number, length: number): boolean {
-  const payloadPerPacket = parameters.maxPacketSize - DATA_HEADER_BYTES;
-  const isLast = index === parameters.packetCount - 1;
-  if (!isLast) return length === payloadPerPacket;
-  if (parameters.imageSize !== undefined) {
-    return length === parameters.imageSize - payloadPerPacket * (parameters.packetCount - 1);
-  }
-  return length >= 1 && length <= payloadPerPacket;
-}
-
-/**
- * One image on its way in. Payloads are kept as the datagrams' own slices until the image is
- * whole: memory grows with data received, never with what the request announced.
+ * One image on its way in, and the one place its lifecycle changes: every transition is a
+ * method here. Payloads are kept as the datagrams' own slices until the image is whole: memory
+ * grows with data received, never with what the request announced.
  */
 export class Transfer {
-  state: TransferState = 'accepted';
-  flowMode: FlowMode;
   readonly counters: TransferCounters = {
     duplicates: 0,
     conflicts: 0,
@@ -80,37 +54,69 @@ export class Transfer {
   lastActivityAt: number;
   firstPacketAt: number | undefined;
   completedAt: number | undefined;
+  /**
+   * When the accept reply left; undefined while it is held back (the device cannot have sent
+   * data for this transfer yet: whatever arrives is a late copy of an earlier image's).
+   */
+  acceptSentAt: number | undefined;
+  /** The CRC-32 a generation-C device announced with its end of transfer. */
+  expectedChecksum: number | undefined;
   /** Set while storing or after a failed write: the assembled image. */
   image: Buffer | undefined;
-  /** Settles when the write started for this transfer ends; true when stored. */
+  /** Settles when the write under way ends; true when stored. */
   storing: Promise<boolean> | undefined;
-  /**
-   * Set when the same request came again after data had arrived: either a late network duplicate
-   * of the request, or the device restarted with a new image of the same size. The content
-   * decides: packets identical to those held are collected here; the first one that differs
-   * means a restart.
-   */
-  repeatedRequestEchoes: Set<number> | undefined;
 
+  private currentState: TransferState = 'accepted';
+  private mode: FlowMode;
+  private endSeen = false;
+  /** Whether an end of transfer came after the last new packet (burst firmware sends it after its burst). */
+  private endSinceLastNew = false;
+  private asleepSince: number | undefined;
   private readonly slices: (Buffer | undefined)[];
+  private readonly suspects = new Uint8Array(SUSPECT_BITS / 8);
   private received = 0;
   private heldBytes = 0;
+  private highest = -1;
+  private lastNewIndex = -1;
+  private lastNewAt = 0;
+  /**
+   * Set when the same request came again after data had arrived: a late copy of the request, or
+   * the device restarted with a new image of the same size. The packets that follow tell: those
+   * identical to the ones held, from index 0 on, are collected here; the first that differs means
+   * a restart.
+   */
+  private echoes: Set<number> | undefined;
 
   constructor(
-    /** Unique id of this transfer; names its spool records and its stored image. */
     readonly transferId: string,
-    readonly key: string,
     readonly clientType: number,
     readonly deviceId: number,
     readonly remote: RemoteEndpoint,
     readonly parameters: TransferParameters,
     readonly acceptedAt: number,
-    knownFlowMode: FlowMode | undefined,
+    flowMode: FlowMode,
   ) {
     this.lastActivityAt = acceptedAt;
-    this.flowMode = knownFlowMode ?? 'probing';
+    this.mode = flowMode;
     // One slot a packet: bounded by the one-byte packet count, not by anything the device claims.
     this.slices = new Array<Buffer | undefined>(parameters.packetCount);
+  }
+
+  get state(): TransferState {
+    return this.currentState;
+  }
+
+  get flowMode(): FlowMode {
+    return this.mode;
+  }
+
+  /** Whether the device has sent an end of transfer (only burst firmware does). */
+  get sawEndOfTransfer(): boolean {
+    return this.endSeen;
+  }
+
+  get dormantSince(): number | undefined {
+    return this.asleepSince;
   }
 
   get receivedPackets(): number {
@@ -126,26 +132,146 @@ export class Transfer {
     return this.received === this.parameters.packetCount;
   }
 
-  /** Keeps a validated payload; a second copy of an index is a duplicate, or a conflict if its bytes differ. */
-  accept(index: number, payload: Buffer, now: number): PacketOutcome {
+  /** Stop-and-wait: the index the device sends next (it never sends i+1 before i was ACKed). */
+  get nextExpected(): number {
+    return this.highest + 1;
+  }
+
+  /** Whether every packet below the highest received is in (stop-and-wait firmware never fills a hole). */
+  get hasHoles(): boolean {
+    return this.received < this.highest + 1;
+  }
+
+  /**
+   * Whether the image may be written now: whole, and for burst firmware an end of transfer came
+   * after its last new packet (one that came before is not about these packets: it overtook them,
+   * or it is a late copy, or the device is not burst firmware after all).
+   */
+  get readyToStore(): boolean {
+    const waiting = this.currentState === 'complete' || this.currentState === 'unstored';
+    return waiting && (this.mode === 'stop-and-wait' || this.endSinceLastNew);
+  }
+
+  describe(): TransferDescriptor {
+    return {
+      transferId: this.transferId,
+      clientType: this.clientType,
+      deviceId: this.deviceId,
+      remote: this.remote,
+      ...this.parameters,
+      acceptedAt: this.acceptedAt,
+      flowMode: this.mode,
+    };
+  }
+
+  acceptSent(now: number): void {
+    this.acceptSentAt ??= now;
+  }
+
+  holds(index: number): boolean {
+    return this.image !== undefined || this.slices[index] !== undefined;
+  }
+
+  /** The payload held for `index`, if any. */
+  payloadAt(index: number): Buffer | undefined {
+    if (!this.image) return this.slices[index];
+    const offset = this.offsetOf(index);
+    const end = index === this.parameters.packetCount - 1 ? this.image.length : offset + payloadPerPacket(this.parameters);
+    return this.image.subarray(offset, end);
+  }
+
+  /**
+   * Keeps a validated payload. `likePrevious`: its bytes are those of the device's previous image
+   * at this index, so it may be a late copy of that one: such a copy gives way to one that is not.
+   */
+  receive(index: number, payload: Buffer, now: number, likePrevious: boolean): PacketOutcome {
     this.lastActivityAt = now;
     this.firstPacketAt ??= now;
-    if (this.state === 'accepted') this.state = 'receiving';
-    const held = this.image
-      ? this.image.subarray(this.offsetOf(index), this.offsetOf(index) + payload.length)
-      : this.slices[index];
+    if (this.currentState === 'accepted') this.currentState = 'receiving';
+    const held = this.payloadAt(index);
     if (held !== undefined) {
       this.counters.duplicates++;
-      if (held !== undefined && !held.equals(payload)) {
-        this.counters.conflicts++;
-        return 'conflict';
+      if (held.equals(payload)) return 'duplicate';
+      if (this.image === undefined && this.isSuspect(index) && !likePrevious) {
+        this.slices[index] = payload;
+        this.heldBytes += payload.length - held.length;
+        this.setSuspect(index, false);
+        return 'replaced';
       }
-      return 'duplicate';
+      this.counters.conflicts++;
+      return 'conflict';
     }
     this.slices[index] = payload;
+    this.setSuspect(index, likePrevious);
     this.received++;
     this.heldBytes += payload.length;
+    this.highest = Math.max(this.highest, index);
+    this.lastNewIndex = index;
+    this.lastNewAt = now;
+    this.endSinceLastNew = false;
+    if (this.isComplete) this.currentState = 'complete';
     return 'new';
+  }
+
+  /**
+   * Whether a copy of `index` arriving now shows a stop-and-wait device: the packet it received
+   * last, sent again at least `afterMs` later, with no end of transfer since. Burst firmware sends
+   * a packet again only after an end of transfer listed it; a network copy arrives close to the
+   * original.
+   */
+  isResentByStopAndWait(index: number, now: number, afterMs: number): boolean {
+    return !this.endSinceLastNew && index === this.lastNewIndex && now - this.lastNewAt >= afterMs;
+  }
+
+  /** Decides or corrects the flow mode; whether it changed. */
+  learnFlowMode(mode: Exclude<FlowMode, 'probing'>): boolean {
+    if (this.mode === mode) return false;
+    this.mode = mode;
+    return true;
+  }
+
+  /** The device sent end of transfer: it is burst firmware. */
+  endOfTransfer(now: number, checksum: number | undefined): void {
+    this.lastActivityAt = now;
+    this.endSeen = true;
+    this.endSinceLastNew = true;
+    this.counters.endOfTransferRounds++;
+    if (checksum !== undefined) this.expectedChecksum = checksum;
+  }
+
+  /** The same request came again while data was arriving: the next packets decide. */
+  suspectRestart(): void {
+    if (this.currentState !== 'accepted') this.echoes ??= new Set();
+  }
+
+  get restartSuspected(): boolean {
+    return this.echoes !== undefined;
+  }
+
+  /**
+   * A packet after the repeated request: whether it shows the device restarted with a new image.
+   * A restarted device sends its image again from packet 0: as long as what it sends is what is
+   * held, nothing tells (and nothing is lost); the first packet that differs, or that was not
+   * held, is the new image's. A device that did not restart goes on with the packet after the
+   * last it was ACKed (which clears the doubt).
+   */
+  showsRestart(index: number, outcome: PacketOutcome): boolean {
+    if (!this.echoes) return false;
+    const inOrder = index === this.echoes.size;
+    if (outcome === 'duplicate' || outcome === 'replaced') {
+      if (inOrder) this.echoes.add(index);
+      return false;
+    }
+    if (outcome === 'new' && index === this.highest && !this.hasHoles && index > this.echoes.size) {
+      this.echoes = undefined;
+      return false;
+    }
+    return inOrder || outcome === 'new';
+  }
+
+  /** The packets the device sent again identically since its repeated request, to keep in the new transfer. */
+  echoedPackets(): [number, Buffer][] {
+    return [...(this.echoes ?? [])].map((index) => [index, this.payloadAt(index)!]);
   }
 
   /** The first `limit` indices not received yet, in order. */
@@ -158,17 +284,6 @@ export class Transfer {
     return missing;
   }
 
-  /** The payload held for `index`, if any. */
-  payloadAt(index: number): Buffer | undefined {
-    if (this.image) {
-      const offset = this.offsetOf(index);
-      const end =
-        index === this.parameters.packetCount - 1 ? this.image.length : offset + this.payloadPerPacket;
-      return this.image.subarray(offset, end);
-    }
-    return this.slices[index];
-  }
-
   /** Takes back a packet that could not be spooled: the device's resend will be new again. */
   forget(index: number): void {
     const slice = this.slices[index];
@@ -176,31 +291,62 @@ export class Transfer {
     this.slices[index] = undefined;
     this.received--;
     this.heldBytes -= slice.length;
+    if (this.currentState === 'complete') this.currentState = 'receiving';
   }
 
-  /** Joins the slices into the image (once every packet is in) and lets the slices go. */
-  assemble(now: number): Buffer {
-    if (!this.isComplete) throw new Error(`transfer ${this.key} is missing packets`);
+  /** Joins the slices into the image and lets them go; the write starts. */
+  startStoring(now: number): Buffer {
+    if (!this.readyToStore) throw new Error(`transfer ${this.transferId} is not ready to store`);
     if (!this.image) {
       this.image = Buffer.concat(this.slices as Buffer[], this.heldBytes);
       this.slices.fill(undefined);
       this.completedAt = now;
     }
+    this.currentState = 'storing';
     return this.image;
   }
 
-  /** Drops every payload byte held (after the image is stored, or when the transfer ends). */
+  /** The write failed: the next retry of the device writes again. */
+  storeFailed(): void {
+    this.currentState = 'unstored';
+    this.storing = undefined;
+  }
+
+  /** The image is on disk: the payload goes. */
+  stored(): void {
+    this.currentState = 'stored';
+    this.storing = undefined;
+    this.release();
+  }
+
+  /** Idle past its timeout: it stops counting as in progress, and keeps what it holds. */
+  sleep(now: number): void {
+    this.asleepSince ??= now;
+  }
+
+  /** Its device is back. */
+  wake(now: number): void {
+    this.asleepSince = undefined;
+    this.lastActivityAt = now;
+  }
+
+  /** Drops every payload byte held. */
   release(): void {
     this.slices.fill(undefined);
     this.image = undefined;
     this.heldBytes = 0;
   }
 
-  private get payloadPerPacket(): number {
-    return this.parameters.maxPacketSize - DATA_HEADER_BYTES;
+  private isSuspect(index: number): boolean {
+    return (this.suspects[index >> 3]! & (1 << (index & 7))) !== 0;
+  }
+
+  private setSuspect(index: number, suspect: boolean): void {
+    if (suspect) this.suspects[index >> 3]! |= 1 << (index & 7);
+    else this.suspects[index >> 3]! &= ~(1 << (index & 7));
   }
 
   private offsetOf(index: number): number {
-    return index * this.payloadPerPacket;
+    return index * payloadPerPacket(this.parameters);
   }
 }

@@ -1,5 +1,5 @@
 import { DATA_HEADER_BYTES, ReplyStatus } from '#protocol';
-import type { TransferParameters } from './transfer.js';
+import type { TransferParameters } from '../common/transfer-model.js';
 import type { TransferLimits } from './transfer-limits.js';
 
 /**
@@ -13,7 +13,7 @@ export function checkUploadParameters(parameters: TransferParameters, limits: Tr
     return ReplyStatus.BadParameters;
   }
   const payloadPerPacket = maxPacketSize - DATA_HEADER_BYTES;
-  if (imageSize !== undefined) {
+  if (imageSize !== null) {
     const fitsInPackets =
       imageSize > payloadPerPacket * (packetCount - 1) && imageSize <= payloadPerPacket * packetCount;
     if (!fitsInPackets) return ReplyStatus.BadParameters;

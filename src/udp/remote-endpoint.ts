@@ -1,5 +1,5 @@
 import type { UdpContext } from '#udp-transport';
-import type { RemoteEndpoint } from '../transfers/transfer-key.js';
+import type { RemoteEndpoint } from '../common/transfer-model.js';
 
 export function remoteOf(context: UdpContext): RemoteEndpoint {
   const { remoteAddress: address, remotePort: port, localAddress } = context;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import type { Endpoint } from '#camera-emulator';
+import { TIME_SCALED_WINDOWS } from './windows.js';
 
 /** A free port on 127.0.0.1 for `kind`, found by binding port 0 and letting it go. */
 export async function freePort(kind: 'udp' | 'tcp'): Promise<number> {
@@ -47,6 +48,8 @@ export class GatewayProcess {
       ANALYSIS_ENABLED: 'false',
       // As `npm start` and the Docker image run it.
       UV_USE_IO_URING: '0',
+      DUPLICATE_WINDOW_MS: String(TIME_SCALED_WINDOWS.DUPLICATE_WINDOW_MS),
+      ACCEPT_HOLD_MS: String(TIME_SCALED_WINDOWS.ACCEPT_HOLD_MS),
       ...settings,
     });
   }

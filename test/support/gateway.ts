@@ -8,6 +8,7 @@ import type { Endpoint } from '#camera-emulator';
 import { UdpServer } from '#udp-transport';
 import { validateEnvironment } from '../../src/config/index.js';
 import { startGateway } from '../../src/gateway.js';
+import { TIME_SCALED_WINDOWS } from './windows.js';
 
 /** A gateway started for one test file, on free ports of 127.0.0.1, storing into a temporary directory. */
 export interface TestGateway {
@@ -50,6 +51,7 @@ async function startIn(
     // No model in the tests: every result says "analysis unavailable", still pushed as op 4.
     ANALYSIS_ENABLED: 'false',
     SHUTDOWN_GRACE_MS: 1000,
+    ...TIME_SCALED_WINDOWS,
     ...settings,
   });
   const gateway = await startGateway(env);

@@ -1,0 +1,98 @@
+import { CameraOp, MISSING_REPLY_HEADER_BYTES, type EndOfTransfer } from '#protocol';
+import type { CompletedTransfer, RemoteEndpoint } from '../common/transfer-model.js';
+import { Answer, type Device } from './device.js';
+import type { Transfer } from './transfer.js';
+import { abort, type TransferParts } from './transfer-parts.js';
+import type { Reply } from './transfer-replies.js';
+
+/**
+ * Op 3, from burst firmware: the answer is the missing list, made once the packets it reports
+ * received are in the spool, or k = 0 once the image is stored (acknowledged means stored).
+ *
+ * - The list is cut to what the device may be sent (the amplification budget) rather than
+ *   dropped: a device whose whole burst was lost has sent too little for a full list.
+ * - A copy the network made of the device's previous end of transfer (within the duplicate
+ *   window, nothing in between) gets no second k = 0, which the device would read as the answer
+ *   to its next question, about its next image. After a missing list, the same end of transfer
+ *   again is answered: burst firmware asks again at once after resending what was listed, and
+ *   if all of that was lost its question is the same; a late copy answered costs it a round at
+ *   worst, never a false "stored".
+ * - After the image is stored, its record answers a repeated end of transfer with k = 0 (the
+ *   device lost the first), until the device's next image is accepted.
+ */
+export class EndOfTransferRounds {
+  constructor(private readonly parts: TransferParts) {}
+
+  handle(frame: EndOfTransfer, remote: RemoteEndpoint, replyBudget: number): Reply | Promise<Reply> {
+    const { store, clock, limits, statistics } = this.parts;
+    const device = store.devices.get(remote.address, remote.port, frame.deviceId);
+    if (!device) return undefined;
+    const now = clock.now();
+    const asked = device.ask(CameraOp.EndOfTransfer, frame.packetCount, now, limits.duplicateWindowMs);
+    const transfer = device.active;
+    if (asked === Answer.Given || asked === Answer.Pending) {
+      statistics.retransmissions['network-copy']++;
+      // Or the same question about a new image whose request and packets were lost: from now on
+      // the record cannot tell, and keeps silent.
+      if (!transfer) device.recordAnswers = false;
+      return undefined;
+    }
+    if (!transfer || transfer.acceptSentAt === undefined) {
+      const record = store.recordOf(device, now);
+      return record && !transfer ? this.fromRecord(device, record, frame) : undefined;
+    }
+    if (frame.packetCount !== transfer.parameters.packetCount) return undefined;
+    if (transfer.dormantSince !== undefined && !store.wake(device, transfer)) return undefined;
+    transfer.endOfTransfer(now, (frame as EndOfTransfer & { checksum?: number }).checksum);
+    if (transfer.counters.endOfTransferRounds > 1) statistics.retransmissions['end-of-transfer-round']++;
+    this.parts.flow.endOfTransfer(transfer);
+    if (!transfer.isComplete) return this.missingList(device, transfer, frame, replyBudget);
+    return this.completion(device, transfer, frame);
+  }
+
+  /** The missing list, once this turn's records are written (it reports those packets received). */
+  private missingList(device: Device, transfer: Transfer, frame: EndOfTransfer, replyBudget: number): Reply | Promise<Reply> {
+    const listed = Math.min(this.parts.limits.missingPerReply, replyBudget - MISSING_REPLY_HEADER_BYTES);
+    // Not even one index fits: silence, and the device asks again (its packets will have paid).
+    if (listed < 1) return undefined;
+    const report = (): Reply => {
+      if (device.active !== transfer) return undefined;
+      device.answered(Answer.Listed);
+      return this.parts.replies.missing(frame, transfer.missing(listed));
+    };
+    device.answered(Answer.Pending);
+    const written = this.parts.journal.whenWritten();
+    return written ? written.then(report) : report();
+  }
+
+  /** k = 0 once the image is stored; a failed write lists the last packet (the device resends it, the write is tried again). */
+  private completion(device: Device, transfer: Transfer, frame: EndOfTransfer): Reply | Promise<Reply> {
+    const { storer, replies, clock } = this.parts;
+    const write = storer.writeOf(transfer) ?? (transfer.readyToStore ? storer.write(device, transfer) : undefined);
+    if (!write) return undefined;
+    device.answered(Answer.Pending);
+    return write.then((outcome) => {
+      if (outcome === 'checksum-mismatch') {
+        abort(this.parts, device, transfer, 'checksum-mismatch');
+        return undefined;
+      }
+      if (outcome === 'failed') {
+        device.answered(Answer.Listed);
+        return replies.missing(frame, [transfer.parameters.packetCount - 1]);
+      }
+      device.answered(Answer.Given);
+      device.confirmed(clock.now());
+      return replies.missing(frame, []);
+    });
+  }
+
+  private fromRecord(device: Device, record: CompletedTransfer, frame: EndOfTransfer): Reply {
+    const { statistics, replies, clock } = this.parts;
+    if (!device.recordAnswers || record.flowMode === 'stop-and-wait' || frame.packetCount !== record.packetCount)
+      return undefined;
+    statistics.retransmissions['late-duplicate']++;
+    device.answered(Answer.Given);
+    device.confirmed(clock.now());
+    return replies.missing(frame, []);
+  }
+}

@@ -1,0 +1,75 @@
+import type { EndOfTurn } from '#udp-transport';
+import type { Clock } from '../common/clock.js';
+import { FlowProbe, type DecidedMode, type ReceiveBacklog } from './flow-probe.js';
+import type { Transfer } from './transfer.js';
+import type { TransferJournal } from './transfer-journal.js';
+import type { TransferLimits } from './transfer-limits.js';
+
+/**
+ * How each transfer's device paces its packets, learnt and corrected from the traffic:
+ *
+ * - a transfer starts stop-and-wait when its device's last transfer was (a hint), probing
+ *   otherwise: the reply to its first packet waits for the {@link FlowProbe};
+ * - an end of transfer shows burst firmware, whatever was believed;
+ * - a packet sent again long after its first copy, before any end of transfer, shows
+ *   stop-and-wait firmware (generation A at an address a generation-B camera used before);
+ * - every decision and correction is journaled before any reply that depends on it leaves.
+ */
+export class FlowModes {
+  private readonly probes = new WeakMap<Transfer, { probe: FlowProbe; index: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly limits: TransferLimits,
+    private readonly backlog: ReceiveBacklog,
+    private readonly turn: EndOfTurn,
+    private readonly journal: TransferJournal,
+  ) {}
+
+  /**
+   * The mode to answer data packet `index` by: decided, or a promise of it while the probe runs.
+   * `resend`: an identical copy of a packet already held.
+   */
+  forData(transfer: Transfer, index: number, resend: boolean): DecidedMode | Promise<DecidedMode> {
+    const mode = transfer.flowMode;
+    if (mode === 'stop-and-wait') return mode;
+    const now = this.clock.now();
+    if (mode === 'burst') {
+      if (resend && transfer.isResentByStopAndWait(index, now, this.limits.stopAndWaitResendMs)) {
+        this.settle(transfer, 'stop-and-wait');
+        return 'stop-and-wait';
+      }
+      return mode;
+    }
+    const running = this.probes.get(transfer);
+    if (running) {
+      if (running.index === index) return running.probe.decided;
+      running.probe.decide('burst');
+      return 'burst';
+    }
+    const probe = new FlowProbe(this.clock, this.limits.flowProbeMs, this.backlog, this.turn, (decided) =>
+      this.settle(transfer, decided),
+    );
+    this.probes.set(transfer, { probe, index });
+    return probe.decided;
+  }
+
+  /** Only burst firmware sends an end of transfer. */
+  endOfTransfer(transfer: Transfer): void {
+    const running = this.probes.get(transfer);
+    if (running && !running.probe.isSettled) running.probe.decide('burst');
+    else this.settle(transfer, 'burst');
+  }
+
+  /** The transfer ends: a probe still running decides with what is known, so no reply waits forever. */
+  ended(transfer: Transfer): void {
+    const running = this.probes.get(transfer);
+    if (running && !running.probe.isSettled) running.probe.decide(transfer.flowMode === 'probing' ? 'stop-and-wait' : transfer.flowMode);
+    this.probes.delete(transfer);
+  }
+
+  private settle(transfer: Transfer, mode: DecidedMode): void {
+    this.probes.delete(transfer);
+    if (transfer.learnFlowMode(mode)) this.journal.recordFlowMode(transfer);
+  }
+}

@@ -1,0 +1,71 @@
+import { lengthIsValid } from '../common/transfer-model.js';
+import type { SpoolContents } from '../spool/segment-format.js';
+import { Transfer } from './transfer.js';
+import type { TransferParts } from './transfer-parts.js';
+
+/**
+ * Gives an address back the reply budget the datagrams it sent before a restart earned (the
+ * transport's `creditPeer`): a camera resuming after a restart is not cut to what it sent since.
+ */
+export type PeerCredit = (address: string, bytes: number) => void;
+
+export const PEER_CREDIT = Symbol('PEER_CREDIT');
+
+/**
+ * Start-up: puts back what a previous process left in the spool. Every stored image's record
+ * (its device's flow mode with it), then every transfer in flight, oldest first, as it was: the
+ * camera's next resent packet is simply acknowledged (generation A), its next end of transfer
+ * gets the missing list (generation B), and a transfer whose packets were all in is stored at
+ * once (stop-and-wait) or at its end of transfer (burst). Transfers beyond the limit in progress
+ * are restored dormant.
+ */
+export async function restoreFromSpool(parts: TransferParts, credit: PeerCredit): Promise<void> {
+  const { journal, clock, events, store } = parts;
+  const now = clock.now();
+  const recovery = await journal.recover(now);
+  if (!recovery) return;
+  for (const { file, reason } of recovery.quarantined) events.emit('quarantined', file, reason);
+  for (const record of recovery.completed) {
+    const device = store.devices.getOrAdd(record.remote.address, record.remote.port, record.deviceId, now);
+    device.remember(record);
+  }
+  const inFlight = [...recovery.inFlight].sort((a, b) => a.header.acceptedAt - b.header.acceptedAt);
+  for (const entry of inFlight) restoreTransfer(parts, entry, credit);
+  // The previous process's log is reused only once what was restored is written anew.
+  if (!journal.settle()) events.emit('spoolUnwritable', new Error('the spool could not be written'));
+}
+
+function restoreTransfer(parts: TransferParts, entry: SpoolContents, credit: PeerCredit): void {
+  const { store, journal, clock, events, storer } = parts;
+  const { header } = entry;
+  const now = clock.now();
+  const device = store.devices.getOrAdd(header.remote.address, header.remote.port, header.deviceId, now);
+  if (device.active) {
+    journal.discard(device.active);
+    store.end(device, device.active);
+  }
+  const transfer = new Transfer(
+    header.transferId,
+    header.clientType,
+    header.deviceId,
+    header.remote,
+    { packetCount: header.packetCount, maxPacketSize: header.maxPacketSize, imageSize: header.imageSize },
+    header.acceptedAt,
+    entry.flowMode,
+  );
+  transfer.acceptSent(header.acceptedAt);
+  if (store.admit(device, transfer) !== undefined) store.restoreDormant(device, transfer);
+  journal.begin(transfer);
+  let bytes = 0;
+  for (const [index, payload] of entry.packets) {
+    if (index >= header.packetCount || !lengthIsValid(transfer.parameters, index, payload.length)) continue;
+    store.receive(transfer, index, payload, false);
+    journal.append(transfer, index, payload);
+    bytes += payload.length;
+  }
+  transfer.lastActivityAt = now;
+  if (entry.flowMode !== 'probing') device.flowHint = entry.flowMode;
+  credit(header.remote.address, bytes);
+  if (transfer.readyToStore) void storer.write(device, transfer);
+  events.emit('restored', transfer);
+}
