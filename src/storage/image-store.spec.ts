@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -70,6 +70,27 @@ describe('ImageStore: the newest images', () => {
     assert.equal(store.imagePathOf(ids[0]!), join(root, `${ids[0]}.jpg`));
     for (const id of ['../etc/passwd', `${ids[0]}/..`, '2026-11-26/1_10.0.0.1/../../x', '', 'a/b/c']) {
       assert.equal(store.imagePathOf(id), undefined, id);
+    }
+  });
+});
+
+describe('ImageStore: a write that fails half way', () => {
+  it('leaves no image without its sidecar (the sidecar could not be written)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'image-store-'));
+    try {
+      const store = new ImageStore(root, new FakeClock());
+      const acceptedAt = Date.UTC(2026, 10, 26, 8, 30, 15, 123);
+      const folder = join(root, '2026-11-26', '7_10.0.0.7');
+      // A non-empty directory where the sidecar goes: its rename into place fails.
+      await mkdir(join(folder, '083015123-b1.json', 'blocker'), { recursive: true });
+      await assert.rejects(store.save(Buffer.from([0xff, 0xd8, 1]), arrival(7, acceptedAt, 'b1')));
+      assert.deepEqual(
+        (await readdir(folder)).filter((name) => name.endsWith('.jpg')),
+        [],
+        'the image renamed into place was taken back',
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -200,7 +200,13 @@ export class ImageStore {
 
     await ensureDirectory(this.root, directory);
     await writeFileAtomically(imagePath, image);
-    await writeFileAtomically(sidecarPath, JSON.stringify(record, null, 2) + '\n');
+    try {
+      await writeFileAtomically(sidecarPath, JSON.stringify(record, null, 2) + '\n');
+    } catch (error) {
+      // An image without its sidecar is no stored image: nothing lists it, nothing analyses it.
+      await rm(imagePath, { force: true });
+      throw error;
+    }
     await syncDirectory(directory);
     return { imageId: record.imageId, imagePath, sidecarPath, record };
   }
