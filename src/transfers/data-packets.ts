@@ -74,7 +74,7 @@ export class DataPackets {
       statistics.retransmissions['network-copy']++;
       return undefined;
     }
-    const mode = this.parts.flow.forData(transfer, index, outcome === 'duplicate');
+    const mode = this.parts.flow.forData(transfer, index, outcome === 'duplicate', ofRecord);
     if (mode instanceof Promise) {
       device.answered(Answer.Pending);
       return mode.then((decided) =>
@@ -204,7 +204,7 @@ export class DataPackets {
       return;
     }
     const device = this.parts.store.deviceOf(transfer);
-    if (device && now - seen.at >= this.parts.limits.stopAndWaitResendMs) this.reportStranded(device, transfer);
+    if (device && now - seen.at >= this.parts.limits.duplicateWindowMs) this.reportStranded(device, transfer);
   }
 
   private reportStranded(device: Device, transfer: Transfer): void {

@@ -11,8 +11,9 @@ import type { TransferLimits } from './transfer-limits.js';
  * - a transfer starts stop-and-wait when its device's last transfer was (a hint), probing
  *   otherwise: the reply to its first packet waits for the {@link FlowProbe};
  * - an end of transfer shows burst firmware, whatever was believed;
- * - a packet sent again long after its first copy, before any end of transfer, shows
- *   stop-and-wait firmware (generation A at an address a generation-B camera used before);
+ * - a packet sent again after the duplicate window (a retry, not a network copy), with no end of
+ *   transfer since, shows stop-and-wait firmware (generation A at an address a generation-B
+ *   camera used before);
  * - every decision and correction is journaled before any reply that depends on it leaves.
  */
 export class FlowModes {
@@ -28,14 +29,20 @@ export class FlowModes {
 
   /**
    * The mode to answer data packet `index` by: decided, or a promise of it while the probe runs.
-   * `resend`: an identical copy of a packet already held.
+   * `resend`: an identical copy of a packet already held; `likePrevious`: its bytes are the
+   * device's previous image's at that index (a late copy of it proves nothing about the pacing).
    */
-  forData(transfer: Transfer, index: number, resend: boolean): DecidedMode | Promise<DecidedMode> {
+  forData(
+    transfer: Transfer,
+    index: number,
+    resend: boolean,
+    likePrevious: boolean,
+  ): DecidedMode | Promise<DecidedMode> {
     const mode = transfer.flowMode;
     if (mode === 'stop-and-wait') return mode;
     const now = this.clock.now();
     if (mode === 'burst') {
-      if (resend && transfer.isResentByStopAndWait(index, now, this.limits.stopAndWaitResendMs)) {
+      if (resend && transfer.isResentByStopAndWait(index, now, this.limits.duplicateWindowMs)) {
         this.settle(transfer, 'stop-and-wait');
         return 'stop-and-wait';
       }
@@ -43,7 +50,7 @@ export class FlowModes {
     }
     const running = this.probes.get(transfer);
     if (running) {
-      if (running.index === index) return running.probe.decided;
+      if (running.index === index || likePrevious) return running.probe.decided;
       running.probe.decide('burst');
       return 'burst';
     }

@@ -32,12 +32,6 @@ export interface TransferLimits {
   readonly devicesTracked: number;
   /** Source addresses whose refusal budget is tracked at once. */
   readonly refusalBudgetAddresses: number;
-  /**
-   * A packet received again this long after its first copy, before any end of transfer, shows a
-   * stop-and-wait device (generation A resends after 5 s; burst firmware never resends before its
-   * end of transfer, and a network copy arrives within milliseconds).
-   */
-  readonly stopAndWaitResendMs: number;
 }
 
 export const TRANSFER_LIMITS = Symbol('TRANSFER_LIMITS');
@@ -59,9 +53,8 @@ export function transferLimitsFrom(env: Environment): TransferLimits {
     refusalsPerSecond: env.REFUSALS_PER_SECOND,
     acceptHoldMs: env.ACCEPT_HOLD_MS,
     duplicateWindowMs: env.DUPLICATE_WINDOW_MS,
-    sweepIntervalMs: Math.min(250, Math.ceil(env.ACCEPTED_TIMEOUT_MS / 4)),
+    sweepIntervalMs: Math.min(1000, Math.ceil(env.ACCEPTED_TIMEOUT_MS / 4)),
     devicesTracked: 65_536,
     refusalBudgetAddresses: 16_384,
-    stopAndWaitResendMs: 1000,
   });
 }

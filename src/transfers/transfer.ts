@@ -215,9 +215,9 @@ export class Transfer {
 
   /**
    * Whether a copy of `index` arriving now shows a stop-and-wait device: the packet it received
-   * last, sent again at least `afterMs` later, with no end of transfer since. Burst firmware sends
-   * a packet again only after an end of transfer listed it; a network copy arrives close to the
-   * original.
+   * last, sent again at least `afterMs` later (past the duplicate window: a retry, not a network
+   * copy), with no end of transfer since. Burst firmware sends a packet again only after an end of
+   * transfer listed it.
    */
   isResentByStopAndWait(index: number, now: number, afterMs: number): boolean {
     return !this.endSinceLastNew && index === this.lastNewIndex && now - this.lastNewAt >= afterMs;

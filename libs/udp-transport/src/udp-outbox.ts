@@ -1,9 +1,19 @@
+import { isObservable } from 'rxjs';
 import { AmplificationBudget } from './amplification-budget.js';
 import type { EndOfTurn } from './end-of-turn.js';
 import { UdpSendError } from './errors/udp-send.error.js';
+import { isDatagram, isDatagramList } from './reply-datagrams.js';
 import { Tally } from './tally.js';
 import type { UdpEndpoint } from './udp-endpoint.js';
 import { UdpDropReason } from './udp-events.js';
+
+/** Where {@link UdpOutbox.deliver} reports a handler result it cannot send. */
+export interface DeliveryProblems {
+  /** The promise rejected, the stream errored. */
+  failed(error: unknown): void;
+  /** Neither bytes nor nothing. */
+  invalid(problem: TypeError): void;
+}
 
 /** What the outbox tells its server about the datagrams it could not send. */
 export interface OutboxReports {
@@ -58,6 +68,31 @@ export class UdpOutbox {
       this.transmit(endpoint, datagram, port, address);
     }
     return true;
+  }
+
+  /**
+   * Sends what a handler produced: a Buffer or an array of them now (held to the end of the
+   * turn), nothing for undefined or null, and a Promise's or an Observable's values once there.
+   */
+  deliver(result: unknown, endpoint: UdpEndpoint, port: number, address: string, problems: DeliveryProblems): void {
+    if (result === undefined || result === null) return;
+    if (isDatagram(result)) {
+      this.send(endpoint, result, port, address);
+    } else if (result instanceof Promise) {
+      result.then(
+        (value: unknown) => this.deliver(value, endpoint, port, address, problems),
+        (error: unknown) => problems.failed(error),
+      );
+    } else if (isObservable(result)) {
+      result.subscribe({
+        next: (value: unknown) => this.deliver(value, endpoint, port, address, problems),
+        error: (error: unknown) => problems.failed(error),
+      });
+    } else if (isDatagramList(result)) {
+      for (const datagram of result) this.send(endpoint, datagram, port, address);
+    } else {
+      problems.invalid(new TypeError(`produced ${typeof result}, not a Buffer, Buffer[], null or undefined`));
+    }
   }
 
   /** Like {@link send}, resolving once the datagram left (true) or was dropped (false). */

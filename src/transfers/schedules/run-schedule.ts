@@ -100,7 +100,7 @@ export async function runSchedule(
   }
   const inFlight = new InFlight();
   const settle = async (): Promise<void> => {
-    for (let turn = 0; turn < 3; turn++) {
+    for (let turn = 0; turn < 2; turn++) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (inFlight.size > 0) {
         await inFlight.settle();
