@@ -222,6 +222,25 @@ const char *cu_verdict_name(uint8_t verdict);
 /** "analysed", "undecodable" or "unavailable". */
 const char *cu_analysis_status_name(uint8_t status);
 
+/** What the line does with the cable just photographed: the output a lamp or a rejector follows. */
+typedef enum cu_action { CU_KEEP = 0, CU_REJECT = 1 } cu_action;
+
+/** Which results, besides a defect verdict, reject the cable. */
+typedef struct cu_policy {
+    /** The verdict is uncertain: the best score is under the gateway's confidence threshold. */
+    bool reject_uncertain;
+    /** The gateway stored the image but could not analyse it (no model, not a picture). */
+    bool reject_unanalysed;
+    /** No verdict at all: the upload failed, or its verdict did not come in time. */
+    bool reject_without_verdict;
+} cu_policy;
+
+/** The fail-safe policy: only a verdict of pass keeps the cable. */
+void cu_policy_fail_safe(cu_policy *policy);
+
+/** Keep or reject, from an upload's result and the policy. */
+cu_action cu_decide(const cu_result *result, const cu_policy *policy);
+
 /**
  * CRC-32 (ISO-HDLC, zlib's `crc32`): start with `crc = 0`, feed the image in as many pieces as
  * you like; the result is the checksum generation C sends.
