@@ -67,7 +67,7 @@ typedef struct cu_config {
     /**
      * Longest wait for a reply before the request or end of transfer is sent again (1000 ms).
      * The wait adapts to the round trips measured, between this and `min_reply_timeout_ms`,
-     * and doubles after each silence.
+     * and doubles after each silence from the second in a row.
      */
     uint32_t reply_timeout_ms;
     /** Shortest such wait (100 ms). */

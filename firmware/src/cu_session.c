@@ -56,22 +56,25 @@ static cu_step send_awaited(cu_session *session, uint32_t now, size_t length)
     return send_step(length);
 }
 
-/* The awaited reply did not come: wait longer next time. */
+/*
+ * The awaited reply did not come. One silence is most likely a loss: the frame goes again after
+ * the same wait. From the second in a row the wait doubles, for a gateway that is slow or down.
+ */
 static void note_silence(cu_session *session)
 {
     session->result.timeouts++;
     session->silent_tries++;
     session->awaiting = false;
-    cu_reply_timer_back_off(session->timer, session->config.reply_timeout_ms);
+    if (session->silent_tries >= 2) cu_reply_timer_back_off(session->timer, session->config.reply_timeout_ms);
 }
 
 /* The awaited reply came. */
 static void note_answer(cu_session *session, uint32_t now)
 {
-    if (!session->resent) {
-        cu_reply_timer_sample(session->timer, now - session->sent_at, session->config.min_reply_timeout_ms,
-                              session->config.reply_timeout_ms);
-    }
+    uint32_t min_ms = session->config.min_reply_timeout_ms;
+    uint32_t max_ms = session->config.reply_timeout_ms;
+    if (session->resent) cu_reply_timer_answered(session->timer, min_ms, max_ms);
+    else cu_reply_timer_sample(session->timer, now - session->sent_at, min_ms, max_ms);
     session->silent_tries = 0;
     session->awaiting = false;
 }
@@ -87,6 +90,8 @@ static void start_again(cu_session *session, uint32_t now)
     session->phase = CU_PHASE_REQUEST;
     session->awaiting = false;
     session->silent_tries = 0;
+    /* Whatever verdict came before belongs to no transfer the gateway still has. */
+    session->has_early_verdict = false;
 }
 
 void cu_session_begin(cu_session *session, const cu_config *config, cu_reply_timer *timer,
@@ -249,7 +254,11 @@ static void on_missing_report(cu_session *session, uint32_t now, const cu_reply 
     }
     if (valid == 0) {
         session->result.stored_ms = now - session->started_at;
-        if (session->config.result_timeout_ms == 0) {
+        if (session->has_early_verdict && session->config.result_timeout_ms > 0) {
+            session->result.verdict = session->early_verdict;
+            session->result.verdict_received = true;
+        }
+        if (session->config.result_timeout_ms == 0 || session->result.verdict_received) {
             finish(session, now, CU_STORED);
             return;
         }
@@ -264,25 +273,28 @@ static void on_missing_report(cu_session *session, uint32_t now, const cu_reply 
 }
 
 /*
- * A verdict is this image's only once the gateway said it is stored. One read while the end of
- * transfer awaits its reply may be this image's (its k = 0 lost) or a previous image's pushed
- * again: left unconfirmed, the gateway pushes it again, and it is taken once the image is known
- * to be stored. Any other is a previous image's: confirmed, so that the gateway stops pushing it.
+ * Every verdict read is confirmed, so that the gateway stops pushing it. Op 4 names no image: one
+ * read before the request is answered is a previous image's. One read while the end of transfer
+ * awaits its reply is this image's when the gateway stored it and its k = 0 was lost (common on a
+ * lossy link), or a previous image's pushed again because its confirmations were lost: it is kept
+ * and taken once the image is known to be stored, a later one replacing it. Once stored, the next
+ * verdict read is taken.
  */
 static void on_verdict(cu_session *session, uint32_t now, const cu_reply *reply)
 {
-    if (session->phase == CU_PHASE_ENDING) {
-        session->result.skipped++;
-        return;
-    }
     session->confirm_pending = CONFIRM_COPIES;
-    if (session->phase != CU_PHASE_VERDICT) {
-        session->result.skipped++;
+    if (session->phase == CU_PHASE_VERDICT) {
+        session->result.verdict = reply->as.analysis;
+        session->result.verdict_received = true;
+        finish(session, now, CU_STORED);
         return;
     }
-    session->result.verdict = reply->as.analysis;
-    session->result.verdict_received = true;
-    finish(session, now, CU_STORED);
+    if (session->phase == CU_PHASE_ENDING) {
+        session->early_verdict = reply->as.analysis;
+        session->has_early_verdict = true;
+        return;
+    }
+    session->result.skipped++;
 }
 
 void cu_session_receive(cu_session *session, uint32_t now_ms, const uint8_t *datagram, size_t length)

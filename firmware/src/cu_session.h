@@ -70,6 +70,9 @@ typedef struct cu_session {
     uint8_t listed_next;
     /** Copies of `[1, id, 0, 4]` still to send for a verdict read; they go before anything else. */
     uint8_t confirm_pending;
+    /** A verdict read while the end of transfer awaited its reply: taken if k = 0 follows. */
+    bool has_early_verdict;
+    cu_verdict early_verdict;
     uint32_t started_at;
     cu_result result;
 } cu_session;
@@ -96,6 +99,9 @@ void cu_reply_timer_reset(cu_reply_timer *timer, uint32_t max_ms);
 
 /** A reply came `rtt_ms` after a frame sent once: the wait follows the round trip. */
 void cu_reply_timer_sample(cu_reply_timer *timer, uint32_t rtt_ms, uint32_t min_ms, uint32_t max_ms);
+
+/** A reply came to a resent frame: no measure, but the doubling is over. */
+void cu_reply_timer_answered(cu_reply_timer *timer, uint32_t min_ms, uint32_t max_ms);
 
 /** A wait ended in silence: the next one is twice as long, up to `max_ms`. */
 void cu_reply_timer_back_off(cu_reply_timer *timer, uint32_t max_ms);

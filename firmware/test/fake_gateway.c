@@ -113,11 +113,8 @@ static void on_data(fake_world *world, const uint8_t *frame, size_t length)
     uint32_t expected = index + 1u < world->packets ? payload : world->image_bytes - (uint32_t)index * payload;
     /* A late copy of a packet of the image before: the network's doing, not the device's. */
     if (index >= world->packets) return;
-    if (declared != length - CU_DATA_HEADER_BYTES || declared != expected) {
-        violation(world, "packet %u with L %u, %u bytes, expected %u", index, (unsigned)declared,
-                  (unsigned)(length - CU_DATA_HEADER_BYTES), (unsigned)expected);
-        return;
-    }
+    /* A late copy of another image's packet (the gateway would NACK it): fake_send checks the device. */
+    if (declared != length - CU_DATA_HEADER_BYTES || declared != expected) return;
     /* As the gateway does: the first copy of a packet is kept. */
     if (world->received[index]) return;
     memcpy(world->assembled + (size_t)index * payload, frame + CU_DATA_HEADER_BYTES, declared);
@@ -135,7 +132,11 @@ static void on_end_of_transfer(fake_world *world, const uint8_t *frame, size_t l
         reply_report(world, CU_RESTART_TRANSFER_COUNT, NULL, crc);
         return;
     }
-    if (frame[3] != world->packets) violation(world, "an end of transfer for %u packets of %u", frame[3], world->packets);
+    /* A late copy of the end of transfer of the image before (the network's doing): not this one's. */
+    if (frame[3] != world->packets) {
+        reply_report(world, CU_RESTART_TRANSFER_COUNT, NULL, crc);
+        return;
+    }
     if (world->stored) {
         reply_report(world, world->stored_crc == crc ? 0 : CU_RESTART_TRANSFER_COUNT, NULL, crc);
         return;
@@ -233,6 +234,30 @@ static fake_datagram *take(fake_world *world, size_t position)
     return datagram;
 }
 
+/* What the device sends must follow its own last request: every index below N, every L right. */
+static void check_sent(fake_world *world, const uint8_t *datagram, size_t length)
+{
+    if (length == CU_REQUEST_BYTES && datagram[2] == CU_OP_UPLOAD_REQUEST) {
+        world->sent_packets = datagram[3];
+        world->sent_packet_size = cu_get_u32(datagram + 4);
+        world->sent_image_bytes = cu_get_u32(datagram + 8);
+        return;
+    }
+    if (length < CU_DATA_HEADER_BYTES || datagram[2] != CU_OP_DATA) return;
+    uint8_t index = datagram[3];
+    uint32_t payload = world->sent_packet_size - CU_DATA_HEADER_BYTES;
+    if (index >= world->sent_packets) {
+        violation(world, "sent packet %u of an image of %u packets", index, world->sent_packets);
+        return;
+    }
+    uint32_t expected = index + 1u < world->sent_packets ? payload : world->sent_image_bytes - (uint32_t)index * payload;
+    uint32_t declared = cu_get_u32(datagram + 4);
+    if (declared != length - CU_DATA_HEADER_BYTES || declared != expected) {
+        violation(world, "sent packet %u with L %u, %u bytes, expected %u", index, (unsigned)declared,
+                  (unsigned)(length - CU_DATA_HEADER_BYTES), (unsigned)expected);
+    }
+}
+
 static int fake_send(void *context, const uint8_t *datagram, size_t length)
 {
     fake_world *world = context;
@@ -241,10 +266,7 @@ static int fake_send(void *context, const uint8_t *datagram, size_t length)
         violation(world, "a datagram of %u bytes", (unsigned)length);
         return 0;
     }
-    if (length == CU_REQUEST_BYTES && datagram[2] == CU_OP_UPLOAD_REQUEST) world->sent_packets = datagram[3];
-    if (length >= CU_DATA_HEADER_BYTES && datagram[2] == CU_OP_DATA && datagram[3] >= world->sent_packets) {
-        violation(world, "sent packet %u of an image of %u packets", datagram[3], world->sent_packets);
-    }
+    check_sent(world, datagram, length);
     uint8_t copy[FAKE_MAX_DATAGRAM];
     memcpy(copy, datagram, length);
     if (length > CU_DATA_HEADER_BYTES && copy[2] == CU_OP_DATA && uniform(world) < world->link.corruption) {

@@ -57,8 +57,10 @@ typedef struct fake_world {
     uint32_t verdict_at;
     uint32_t verdict_pushes;
 
-    /* What happened. N of the last request the device sent. */
+    /* What happened. N, P and S of the last request the device sent. */
     uint8_t sent_packets;
+    uint32_t sent_packet_size;
+    uint32_t sent_image_bytes;
     uint32_t images_stored;
     uint32_t checksum_mismatches;
     uint32_t confirmations;

@@ -238,8 +238,12 @@ static void starts_again_when_told_k_255(void)
     configure(&h);
     h.config.restart_limit = 1;
     upload_to_end_of_transfer(&h, 2 * PAYLOAD);
+    GIVE(&h, 1, ID, 4, 0, 0, 0, 0x27, 0x10, 'o', 'l', 'd'); /* read before the restart: never taken */
+    EXPECT_SENT(&h, 1, ID, 0, 4);
+    EXPECT_SENT(&h, 1, ID, 0, 4);
     report(&h, CU_RESTART_TRANSFER_COUNT, NULL, h.session.crc);
     CHECK_EQ(h.session.result.restarts, 1);
+    CHECK(!h.session.has_early_verdict);
     EXPECT_SENT(&h, 1, ID, 1, 2, 0, 0, 0, 24, 0, 0, 0, 32);
     accept(&h);
     expect_packet(&h, 0, 16);
@@ -281,7 +285,7 @@ static void asks_again_after_silence_then_gives_up(void)
     EXPECT_WAIT(&h, 400);
     h.now += 400;
     EXPECT_SENT(&h, 1, ID, 1, 1, 0, 0, 0, 24, 0, 0, 0, 10);
-    EXPECT_WAIT(&h, 400); /* already at the longest wait */
+    EXPECT_WAIT(&h, 400); /* the longest wait already */
     h.now += 400;
     EXPECT_SENT(&h, 1, ID, 1, 1, 0, 0, 0, 24, 0, 0, 0, 10);
     h.now += 400;
@@ -326,7 +330,7 @@ static void takes_a_verdict_only_once_the_image_is_stored(void)
     harness h;
     configure(&h);
     begin(&h, 20);
-    /* A previous image's verdict, pushed again: confirmed, not taken. */
+    /* Before the request is answered: a previous image's verdict pushed again, confirmed, not taken. */
     GIVE(&h, 1, ID, 4, 0, 0, 0, 0x27, 0x10, 'o', 'l', 'd');
     EXPECT_SENT(&h, 1, ID, 0, 4);
     EXPECT_SENT(&h, 1, ID, 0, 4);
@@ -335,17 +339,32 @@ static void takes_a_verdict_only_once_the_image_is_stored(void)
     next(&h);
     next(&h);
     expect_end_of_transfer(&h);
-    /* While op 3 awaits its reply: neither confirmed nor taken; the gateway will push it again. */
+    CHECK_EQ(h.session.result.skipped, 1);
+    /* While op 3 awaits its reply (its k = 0 lost): confirmed, and kept, the later one replacing it. */
+    GIVE(&h, 1, ID, 4, 0, 0, 0, 0x27, 0x10, 'o', 'l', 'd');
     GIVE(&h, 1, ID, 4, 0, 1, 1, 0x1f, 0x40, 'n', 'e', 'w');
+    EXPECT_SENT(&h, 1, ID, 0, 4);
+    EXPECT_SENT(&h, 1, ID, 0, 4);
     EXPECT_WAIT(&h, h.timer.timeout_ms);
-    stored(&h);
     CHECK(!h.session.result.verdict_received);
-    GIVE(&h, 1, ID, 4, 0, 1, 1, 0x1f, 0x40, 'n', 'e', 'w');
+    stored(&h);
+    expect_done(&h, CU_STORED);
+    CHECK(h.session.result.verdict_received);
+    CHECK(strcmp(h.session.result.verdict.label, "new") == 0);
+}
+
+static void waits_for_the_verdict_after_k_0_when_none_came_before(void)
+{
+    harness h;
+    configure(&h);
+    upload_to_end_of_transfer(&h, 20);
+    stored(&h);
+    CHECK_EQ(h.session.phase, CU_PHASE_VERDICT);
+    GIVE(&h, 1, ID, 4, 0, 0, 0, 0x27, 0x10, 'o', 'k');
     EXPECT_SENT(&h, 1, ID, 0, 4);
     EXPECT_SENT(&h, 1, ID, 0, 4);
     expect_done(&h, CU_STORED);
-    CHECK(strcmp(h.session.result.verdict.label, "new") == 0);
-    CHECK_EQ(h.session.result.skipped, 2);
+    CHECK(strcmp(h.session.result.verdict.label, "ok") == 0);
 }
 
 static void ends_stored_without_a_verdict_after_the_result_timeout(void)
@@ -397,11 +416,15 @@ static void adapts_its_wait_to_the_round_trip(void)
     expect_end_of_transfer(&h);
     EXPECT_WAIT(&h, 120);
     h.now += 120;
-    expect_end_of_transfer(&h); /* silence: twice as long */
+    expect_end_of_transfer(&h); /* one silence: the same wait */
+    EXPECT_WAIT(&h, 120);
+    h.now += 120;
+    expect_end_of_transfer(&h); /* two in a row: twice as long */
     EXPECT_WAIT(&h, 240);
     h.now += 5;
-    stored(&h); /* a reply to a resent frame says nothing of the round trip */
-    CHECK_EQ(h.timer.timeout_ms, 240);
+    stored(&h); /* a reply to a resent frame: not a measure, but the doubling is over */
+    CHECK_EQ(h.timer.timeout_ms, 120);
+    CHECK_EQ(h.timer.smoothed_ms, 40);
 
     cu_reply_timer timer;
     cu_reply_timer_reset(&timer, 1000);
@@ -440,9 +463,10 @@ int main(void)
     RUN(pauses_on_busy_and_stops_on_a_final_refusal);
     RUN(starts_again_after_end_attempts_of_silence);
     RUN(takes_a_verdict_only_once_the_image_is_stored);
+    RUN(waits_for_the_verdict_after_k_0_when_none_came_before);
     RUN(ends_stored_without_a_verdict_after_the_result_timeout);
     RUN(times_out_at_the_upload_deadline);
     RUN(adapts_its_wait_to_the_round_trip);
     RUN(counts_undecodable_datagrams);
-    return cu_test_report("session", 15);
+    return cu_test_report("session", 16);
 }

@@ -42,6 +42,7 @@ export interface LossyRelayOptions {
 export class LossyRelay {
   readonly link: LossyLink;
   private device: Endpoint | undefined;
+  private target: Endpoint;
   private closed = false;
 
   private constructor(
@@ -50,6 +51,7 @@ export class LossyRelay {
     private readonly options: LossyRelayOptions,
   ) {
     this.link = new LossyLink(options.link);
+    this.target = options.target;
     front.on('message', (datagram, from) => this.fromDevice(datagram, from));
     upstream.on('message', (datagram) => this.carry('incoming', datagram));
     // A gateway that is down answers with ICMP: on an unconnected socket nothing to do.
@@ -83,6 +85,14 @@ export class LossyRelay {
     return this.link.counters;
   }
 
+  /**
+   * Sends the device's next datagrams to another gateway, from the same address: a failover, or a
+   * gateway that never heard of the transfer in progress.
+   */
+  redirect(target: Endpoint): void {
+    this.target = target;
+  }
+
   /** Stops relaying, cancels every delayed datagram and closes both sockets. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -106,8 +116,7 @@ export class LossyRelay {
       const device = this.device;
       if (this.closed || device === undefined) return;
       const bytes = this.options.tamper?.(delivered, direction) ?? delivered;
-      if (direction === 'outgoing')
-        this.upstream.send(bytes, this.options.target.port, this.options.target.address);
+      if (direction === 'outgoing') this.upstream.send(bytes, this.target.port, this.target.address);
       else this.front.send(bytes, device.port, device.address);
     });
   }
