@@ -72,7 +72,7 @@ typedef struct cu_config {
     uint32_t reply_timeout_ms;
     /** Shortest such wait (100 ms). */
     uint32_t min_reply_timeout_ms;
-    /** Upload requests left unanswered before giving up: outcome `CU_NO_ANSWER` (8). */
+    /** Upload requests left unanswered before giving up: outcome `CU_NO_ANSWER` (16). */
     uint8_t request_attempts;
     /** Ends of transfer left unanswered in a row before starting the upload again (8). */
     uint8_t end_attempts;

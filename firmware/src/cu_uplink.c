@@ -15,7 +15,7 @@ void cu_config_defaults(cu_config *config)
     config->packet_size = 1460;
     config->reply_timeout_ms = 1000;
     config->min_reply_timeout_ms = 100;
-    config->request_attempts = 8;
+    config->request_attempts = 16;
     config->end_attempts = 8;
     config->restart_limit = 3;
     config->busy_pause_ms = 500;

@@ -30,7 +30,7 @@ static const char USAGE[] =
     "  --bind ADDRESS[:PORT]    local address and port (default: any address, any port)\n"
     "  --reply-timeout MS       longest wait for a reply before asking again (default 1000)\n"
     "  --min-reply-timeout MS   shortest such wait, as round trips are measured (default 100)\n"
-    "  --request-attempts N     unanswered upload requests before giving up, 1..255 (default 8)\n"
+    "  --request-attempts N     unanswered upload requests before giving up, 1..255 (default 16)\n"
     "  --end-attempts N         unanswered ends of transfer before starting again, 1..255 (default 8)\n"
     "  --restarts N             times an upload may start again, 0..255 (default 3)\n"
     "  --busy-pause MS          pause after a busy refusal (default 500)\n"

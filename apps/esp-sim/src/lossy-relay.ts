@@ -122,8 +122,18 @@ export class LossyRelay {
   }
 }
 
+/**
+ * Receive buffer of each relay socket: a whole burst of 255 packets (372 KB) arrives at once and
+ * must not overflow the system's default (208 KB on Linux), a loss that is the relay's, not the
+ * link's. The kernel caps it at net.core.rmem_max.
+ */
+const RELAY_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 function bound(address: string): Promise<Socket> {
-  const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+  const socket = createSocket({
+    type: address.includes(':') ? 'udp6' : 'udp4',
+    recvBufferSize: RELAY_RECEIVE_BUFFER_BYTES,
+  });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(0, address, () => {
