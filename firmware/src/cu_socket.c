@@ -97,19 +97,27 @@ static uint32_t socket_now_ms(void *context)
     return cu_clock_now_ms();
 }
 
-static int bind_local(int fd, int family, const char *bind_address, uint16_t bind_port)
+/* The first UDP address of `node` (NULL: any) and `port`, or NULL; free it with freeaddrinfo. */
+static struct addrinfo *resolve(const char *node, uint16_t port, int family, int flags)
 {
-    if ((bind_address == NULL || bind_address[0] == '\0') && bind_port == 0) return CU_SOCKET_OK;
     char service[6];
-    snprintf(service, sizeof service, "%u", (unsigned)bind_port);
+    snprintf(service, sizeof service, "%u", (unsigned)port);
     struct addrinfo hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = family;
     hints.ai_socktype = SOCK_DGRAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
-    struct addrinfo *local = NULL;
+    hints.ai_flags = flags;
+    struct addrinfo *found = NULL;
+    if (getaddrinfo(node, service, &hints, &found) != 0) return NULL;
+    return found;
+}
+
+static int bind_local(int fd, int family, const char *bind_address, uint16_t bind_port)
+{
     const char *node = (bind_address == NULL || bind_address[0] == '\0') ? NULL : bind_address;
-    if (getaddrinfo(node, service, &hints, &local) != 0 || local == NULL) return CU_SOCKET_BAD_BIND_ADDRESS;
+    if (node == NULL && bind_port == 0) return CU_SOCKET_OK;
+    struct addrinfo *local = resolve(node, bind_port, family, AI_PASSIVE | AI_NUMERICHOST);
+    if (local == NULL) return CU_SOCKET_BAD_BIND_ADDRESS;
     int bound = bind(fd, local->ai_addr, local->ai_addrlen);
     freeaddrinfo(local);
     return bound == 0 ? CU_SOCKET_OK : CU_SOCKET_FAILED;
@@ -119,14 +127,8 @@ int cu_socket_open(cu_socket *sock, const char *host, uint16_t port, const char 
                    uint16_t bind_port)
 {
     sock->fd = -1;
-    char service[6];
-    snprintf(service, sizeof service, "%u", (unsigned)port);
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_DGRAM;
-    struct addrinfo *gateway = NULL;
-    if (getaddrinfo(host, service, &hints, &gateway) != 0 || gateway == NULL) return CU_SOCKET_UNRESOLVED;
+    struct addrinfo *gateway = resolve(host, port, AF_UNSPEC, 0);
+    if (gateway == NULL) return CU_SOCKET_UNRESOLVED;
     int fd = socket(gateway->ai_family, SOCK_DGRAM, 0);
     int status = fd < 0 ? CU_SOCKET_FAILED : bind_local(fd, gateway->ai_family, bind_address, bind_port);
     if (status == CU_SOCKET_OK && connect(fd, gateway->ai_addr, gateway->ai_addrlen) != 0) status = CU_SOCKET_FAILED;

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Endpoint, LinkCounters, LinkDirection, LinkOptions } from '#camera-emulator';
-import { AnalysisStatus, Verdict, type AnalysisResult } from '#protocol';
+import type { Endpoint, LinkCounters, LinkDirection, LinkOptions, UploadResult } from '#camera-emulator';
+import { AnalysisStatus, Verdict } from '#protocol';
 import { LossyRelay } from './lossy-relay.js';
 
 /**
@@ -92,28 +92,16 @@ export function parseUplinkLine(line: string): UplinkLine {
   return parsed as unknown as UplinkLine;
 }
 
-/** How one upload went, in the emulator's terms (`UploadResult`) so that the fleet sums it alike. */
-export interface GenerationCResult {
-  readonly ok: boolean;
+/**
+ * How one upload went, in the emulator's terms (`UploadResult`) so that the fleet sums it alike;
+ * `gaveUp` is the command's outcome (no-answer, gave-up, timed-out…) or `command-failed`.
+ */
+export type GenerationCResult = Omit<UploadResult, 'generation' | 'gaveUp'> & {
   readonly generation: 'C';
-  readonly deviceId: number;
-  readonly packets: number;
-  readonly bytes: number;
-  readonly durationMs: number;
-  readonly requestTries: number;
-  readonly retransmissions: number;
-  readonly rounds: number;
-  readonly timeouts: number;
-  readonly nacks: number;
-  readonly bufferDrops: number;
   readonly gaveUp?: string;
-  readonly violations: readonly string[];
-  readonly analysis?:
-    | { readonly received: true; readonly result: AnalysisResult; readonly afterMs: number }
-    | { readonly received: false; readonly waitedMs: number };
   /** The command's own line, for whoever wants more (the CRC, restarts…). */
   readonly line?: UplinkLine;
-}
+};
 
 const STATUS: Readonly<Record<string, AnalysisStatus>> = {
   analysed: AnalysisStatus.Analysed,
