@@ -11,7 +11,8 @@ import {
   type LinkOptions,
   type UploadResult,
 } from '#camera-emulator';
-import { UplinkDevice, type GenerationCBuild, type GenerationCResult } from './generation-c.js';
+import type { GenerationCBuild, GenerationCResult } from './generation-c.js';
+import { UplinkDevice } from './uplink-device.js';
 import type { ImageSource } from './image-source.js';
 
 /** The deployed generations the emulator knows, and C, this project's library, which is run. */

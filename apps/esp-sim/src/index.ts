@@ -30,13 +30,11 @@ export {
   generationC,
   parseUplinkLine,
   resultOfLine,
-  runCommand,
-  UPLINK_COMMAND,
-  UplinkDevice,
   type GenerationCBuild,
   type GenerationCResult,
   type UplinkLine,
 } from './generation-c.js';
+export { runCommand, UPLINK_COMMAND, UplinkDevice, type UplinkDeviceOptions } from './uplink-device.js';
 export { LossyRelay, type LossyRelayOptions, type Tamper } from './lossy-relay.js';
 export {
   imagesFromFiles,
