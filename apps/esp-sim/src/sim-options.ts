@@ -223,7 +223,7 @@ export function parseSimArgs(argv: readonly string[]): SimCommand {
 
 /**
  * The builds named by `--generation`, in the order given. `A` and `seed` follow `--packet-size`
- * (WiFi build by default); B has one build.
+ * (WiFi build by default); B has one build; C follows `--packet-size` (1460 by default).
  */
 function parseGenerations(list: string, packetSize: number | undefined, problems: string[]): SimBuild[] {
   const ethernet = packetSize === 1460;
