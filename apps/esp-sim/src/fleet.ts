@@ -11,22 +11,46 @@ import {
   type LinkOptions,
   type UploadResult,
 } from '#camera-emulator';
+import type { GenerationCBuild, GenerationCResult } from './generation-c.js';
+import { UplinkDevice } from './uplink-device.js';
 import type { ImageSource } from './image-source.js';
+
+/** The deployed generations the emulator knows, and C, this project's library, which is run. */
+export type SimGeneration = Generation | 'C';
+
+/** What a simulated camera runs: an emulated deployed build, or the generation-C library. */
+export type SimBuild = FirmwareProfile | GenerationCBuild;
 
 /**
  * How much faster than the deployed firmware the devices wait: one factor for every build, or one
  * per generation (1 for a generation not named). 0.1: every timeout and pause ten times shorter.
  */
-export type TimeScale = number | Readonly<Partial<Record<Generation, number>>>;
+export type TimeScale = number | Readonly<Partial<Record<SimGeneration, number>>>;
 
 /** The factor of `generation` under `scale`. */
-export function scaleFor(scale: TimeScale, generation: Generation): number {
+export function scaleFor(scale: TimeScale, generation: SimGeneration): number {
   return typeof scale === 'number' ? scale : (scale[generation] ?? 1);
+}
+
+/** How one upload went: the emulator's result, or generation C's in the same terms. */
+export type DeviceUploadResult = UploadResult | GenerationCResult;
+
+/** What the fleet needs of a camera, emulated (`CameraDevice`) or run (`UplinkDevice`). */
+interface SimDevice {
+  readonly firmware: SimBuild;
+  readonly local: Endpoint;
+  readonly linkCounters: Readonly<Record<LinkDirection, Readonly<LinkCounters>>>;
+  readonly strayViolations: readonly string[];
+  upload(
+    image: Buffer,
+    options: { deadlineMs?: number; awaitAnalysisMs?: number; signal?: AbortSignal },
+  ): Promise<DeviceUploadResult>;
+  close(): Promise<void>;
 }
 
 /** One camera of the fleet. */
 export interface FleetDevice {
-  readonly firmware: FirmwareProfile;
+  readonly firmware: SimBuild;
   readonly deviceId: number;
   /** Local address of its socket (any free port). */
   readonly bindAddress: string;
@@ -64,7 +88,7 @@ export interface UploadRecord {
   readonly build: string;
   /** Address and port the device sent from (how the gateway files the image). */
   readonly source: Endpoint;
-  readonly result: UploadResult;
+  readonly result: DeviceUploadResult;
   /** From the first upload request to the server's final word (the op-4 wait excluded). */
   readonly transferMs: number;
   /** When the upload started, in milliseconds from the start of the run. */
@@ -146,19 +170,16 @@ export async function runFleet(plan: FleetPlan, progress = new FleetProgress()):
   };
 }
 
-async function openAll(plan: FleetPlan, observer: (event: DeviceEvent) => void): Promise<CameraDevice[]> {
+async function openAll(plan: FleetPlan, observer: (event: DeviceEvent) => void): Promise<SimDevice[]> {
   const opened = await Promise.allSettled(
-    plan.devices.map((device) =>
-      CameraDevice.open({
-        server: plan.server,
-        firmware: device.firmware,
-        deviceId: device.deviceId,
-        bindAddress: device.bindAddress,
-        timeScale: scaleFor(plan.timeScale, device.firmware.generation),
-        link: device.link,
-        observer,
-      }),
-    ),
+    plan.devices.map((device): Promise<SimDevice> => {
+      const { firmware } = device;
+      const timeScale = scaleFor(plan.timeScale, firmware.generation);
+      if (firmware.generation === 'C') {
+        return UplinkDevice.open({ ...device, build: firmware, server: plan.server, timeScale });
+      }
+      return CameraDevice.open({ ...device, firmware, server: plan.server, timeScale, observer });
+    }),
   );
   const failure = opened.find((each) => each.status === 'rejected');
   if (failure) {
@@ -167,12 +188,12 @@ async function openAll(plan: FleetPlan, observer: (event: DeviceEvent) => void):
     const reason = failure.reason instanceof Error ? failure.reason.message : String(failure.reason);
     throw new Error(`could not open the device sockets: ${reason}`);
   }
-  return opened.map((each) => (each as PromiseFulfilledResult<CameraDevice>).value);
+  return opened.map((each) => (each as PromiseFulfilledResult<SimDevice>).value);
 }
 
 async function uploadOne(
   plan: FleetPlan,
-  device: CameraDevice,
+  device: SimDevice,
   index: number,
   image: number,
   runStartedAt: number,
@@ -206,7 +227,7 @@ async function uploadOne(
   };
 }
 
-function sumLinks(devices: readonly CameraDevice[]): Record<LinkDirection, LinkCounters> {
+function sumLinks(devices: readonly SimDevice[]): Record<LinkDirection, LinkCounters> {
   const zero = (): LinkCounters => ({ offered: 0, lost: 0, duplicated: 0, delivered: 0 });
   const total = { outgoing: zero(), incoming: zero() };
   for (const device of devices) {

@@ -32,12 +32,15 @@ const JPEG_NAME = /\.jpe?g$/i;
  * Reads every `.jpg`/`.jpeg` file of `directory` (sorted by name) and checks that each can be
  * uploaded at every packet size in use.
  *
+ * @param deployedPacketSizes the sizes the deployed firmware uses (generation C has no
+ * exact-multiple bug): warnings are given for those alone.
  * @returns the files, and warnings for files the deployed firmware cannot finish sending.
  * @throws UsageError when the folder cannot be read, holds no JPEG, or holds one too large.
  */
 export async function readImageFolder(
   directory: string,
   packetSizes: readonly number[],
+  deployedPacketSizes: readonly number[] = packetSizes,
 ): Promise<{ files: ImageFile[]; warnings: string[] }> {
   let names: string[];
   try {
@@ -58,7 +61,7 @@ export async function readImageFolder(
         problems.push(
           `${name}: ${bytes.length} bytes; at P = ${packetSize} an image has at most ${MAX_PACKET_COUNT * payload}`,
         );
-      } else if (bytes.length % payload === 0) {
+      } else if (bytes.length % payload === 0 && deployedPacketSizes.includes(packetSize)) {
         warnings.push(
           `${name}: ${bytes.length} bytes is an exact multiple of ${payload}: at P = ${packetSize} the deployed ` +
             'firmware never sends its last packet (known bug), so that upload fails',

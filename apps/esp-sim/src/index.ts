@@ -17,12 +17,25 @@ export {
   FleetProgress,
   runFleet,
   scaleFor,
+  type DeviceUploadResult,
+  type SimBuild,
+  type SimGeneration,
   type TimeScale,
   type FleetDevice,
   type FleetPlan,
   type FleetRun,
   type UploadRecord,
 } from './fleet.js';
+export {
+  generationC,
+  parseUplinkLine,
+  resultOfLine,
+  type GenerationCBuild,
+  type GenerationCResult,
+  type UplinkLine,
+} from './generation-c.js';
+export { runCommand, UPLINK_COMMAND, UplinkDevice, type UplinkDeviceOptions } from './uplink-device.js';
+export { LossyRelay, type LossyRelayOptions, type Tamper } from './lossy-relay.js';
 export {
   imagesFromFiles,
   readImageFolder,

@@ -84,8 +84,13 @@ async function resolveTarget(target: TargetOption): Promise<string> {
 
 async function imageSourceOf(options: SimOptions, stderr: ProgressStream): Promise<ImageSource> {
   if (options.imagesFrom === undefined) return syntheticImages(options.imageSize!, options.seed);
-  const packetSizes = [...new Set(options.builds.map((build) => build.maxPacketSize))];
-  const { files, warnings } = await readImageFolder(options.imagesFrom, packetSizes);
+  const sizesOf = (builds: SimOptions['builds']) => [...new Set(builds.map((build) => build.maxPacketSize))];
+  const deployed = options.builds.filter((build) => build.generation !== 'C');
+  const { files, warnings } = await readImageFolder(
+    options.imagesFrom,
+    sizesOf(options.builds),
+    sizesOf(deployed),
+  );
   for (const warning of warnings) stderr.write(`esp-sim: warning: ${warning}\n`);
   return imagesFromFiles(files, options.images);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FIRMWARE } from '#camera-emulator';
+import { generationC } from './generation-c.js';
 import { DEFAULT_IMAGE_SIZE, parseSimArgs, UsageError, type SimOptions } from './sim-options.js';
 
 function options(argv: string[]): SimOptions {
@@ -46,6 +47,18 @@ describe('parseSimArgs', () => {
     assert.deepEqual(options(['--generation', 'A-ethernet,B']).builds, [FIRMWARE.A_ETHERNET, FIRMWARE.B]);
   });
 
+  it('runs generation C, the C library, at P = 1460 unless --packet-size says otherwise', () => {
+    assert.deepEqual(options(['--generation', 'B,C']).builds, [FIRMWARE.B, generationC(1460)]);
+    assert.deepEqual(options(['--generation', 'c', '--packet-size', '1024']).builds, [generationC(1024)]);
+    assert.deepEqual(options(['--generation', 'C', '--time-scale', 'C=0.5']).timeScale, { C: 0.5 });
+  });
+
+  it('takes an exact multiple of P-8 for generation C alone, which has no such bug', () => {
+    assert.equal(options(['--generation', 'C', '--size', '14520']).imageSize, 14_520);
+    assert.match(usageError(['--generation', 'B,C', '--size', '14520']), /exact multiple of 1452/);
+    assert.match(usageError(['--generation', 'C', '--size', '370261']), /at most 255 × 1452/);
+  });
+
   it('reads every option', () => {
     const parsed = options([
       ...['--devices', '255', '--images', '3', '--size', '40001', '--loss', '0.05', '--duplicate', '0.01'],
@@ -80,7 +93,7 @@ describe('parseSimArgs', () => {
     assert.equal(parsed.deadlineMs, 150_000);
     assert.equal(options(['--generation', 'A', '--time-scale', 'B=0.1']).deadlineMs, 300_000);
     assert.match(
-      usageError(['--time-scale', 'C=1']),
+      usageError(['--time-scale', 'D=1']),
       /expected a positive number, or generation=factor pairs/,
     );
   });
@@ -100,10 +113,10 @@ describe('parseSimArgs', () => {
   });
 
   it('reports every invalid value at once, naming the option and what it accepts', () => {
-    const message = usageError(['--loss', '1.5', '--devices', '0', '--generation', 'C', '--time-scale=-1']);
+    const message = usageError(['--loss', '1.5', '--devices', '0', '--generation', 'D', '--time-scale=-1']);
     assert.match(message, /--loss "1.5": expected a probability from 0 to 1/);
     assert.match(message, /--devices "0": expected an integer from 1 to 10000/);
-    assert.match(message, /--generation "C": expected A, B or seed/);
+    assert.match(message, /--generation "D": expected A, B, seed or C/);
     assert.match(message, /--time-scale "-1": expected a positive number/);
   });
 

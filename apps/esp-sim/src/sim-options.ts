@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { FIRMWARE, type FirmwareProfile, type Generation } from '#camera-emulator';
-import { scaleFor, type TimeScale } from './fleet.js';
+import { FIRMWARE } from '#camera-emulator';
+import { scaleFor, type SimBuild, type SimGeneration, type TimeScale } from './fleet.js';
+import { generationC } from './generation-c.js';
 
 /** A command line the simulator cannot run; the message says which option and what it accepts. */
 export class UsageError extends Error {
@@ -29,7 +30,7 @@ export interface LinkChoice {
 /** Everything a simulator run needs, validated. */
 export interface SimOptions {
   /** Firmware builds, given to devices in turn (device k gets `builds[k % builds.length]`). */
-  readonly builds: readonly FirmwareProfile[];
+  readonly builds: readonly SimBuild[];
   readonly devices: number;
   /** Images each device uploads, one after the other. */
   readonly images: number;
@@ -79,7 +80,7 @@ export const DEFAULT_RESULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_REORDER_DELAY_MS = 30;
 
 /** Generation names as `--time-scale` takes them. */
-const GENERATION_NAMES: Readonly<Record<string, Generation>> = { a: 'A', b: 'B', seed: 'seed' };
+const GENERATION_NAMES: Readonly<Record<string, SimGeneration>> = { a: 'A', b: 'B', seed: 'seed', c: 'C' };
 
 /** Packet sizes of the deployed builds: WiFi and Ethernet. */
 const PACKET_SIZES = [1024, 1460] as const;
@@ -95,10 +96,13 @@ cable-inspector gateway over UDP, and reports how it went.
 Fleet
   --devices <n>          cameras uploading at once (default 1)
   --generation <list>    firmware of each camera, comma-separated and given in turn:
-                         A (stop-and-wait), B (burst + end of transfer), seed (A sending S);
-                         or an exact build: A-wifi, A-ethernet, seed-wifi, seed-ethernet (default A)
-  --packet-size <P>      1024 (WiFi build) or 1460 (Ethernet builds) for A and seed;
-                         B always sends 1460 (default: 1024 for A and seed)
+                         A (stop-and-wait), B (burst + end of transfer), seed (A sending S),
+                         C (this project's C library, firmware/: run as firmware/build/
+                         cable-uplink-send behind a relay with the same link; npm run
+                         build:firmware first); or an exact build: A-wifi, A-ethernet,
+                         seed-wifi, seed-ethernet (default A)
+  --packet-size <P>      1024 (WiFi build) or 1460 (Ethernet builds) for A, seed and C;
+                         B always sends 1460 (default: 1024 for A and seed, 1460 for C)
   --same-id              every camera carries the factory id 99 (default: ids 0, 1, 2, …)
   --images <n>           images each camera uploads, one after the other (default 1)
   --size <bytes>         size of the synthetic images (default ${DEFAULT_IMAGE_SIZE})
@@ -118,7 +122,7 @@ Network (each way, every datagram)
 
 Timing and results
   --time-scale <f>       multiply every firmware timeout and pause (0.1: ten times faster);
-                         or per generation, e.g. A=0.2,B=1 (a generation not named: 1)
+                         or per generation, e.g. A=0.2,B=1,C=0.5 (a generation not named: 1)
   --deadline <ms>        count an upload still unfinished after this as failed
                          (default ${DEFAULT_DEADLINE_MS} ms times the largest time scale)
   --wait-result          wait for each image's analysis result (op 4) and confirm it
@@ -219,15 +223,11 @@ export function parseSimArgs(argv: readonly string[]): SimCommand {
 
 /**
  * The builds named by `--generation`, in the order given. `A` and `seed` follow `--packet-size`
- * (WiFi build by default); B has one build.
+ * (WiFi build by default); B has one build; C follows `--packet-size` (1460 by default).
  */
-function parseGenerations(
-  list: string,
-  packetSize: number | undefined,
-  problems: string[],
-): FirmwareProfile[] {
+function parseGenerations(list: string, packetSize: number | undefined, problems: string[]): SimBuild[] {
   const ethernet = packetSize === 1460;
-  const builds: FirmwareProfile[] = [];
+  const builds: SimBuild[] = [];
   for (const raw of list.split(',')) {
     const name = raw.trim();
     switch (name.toLowerCase()) {
@@ -236,6 +236,9 @@ function parseGenerations(
         break;
       case 'seed':
         builds.push(ethernet ? FIRMWARE.SEED_ETHERNET : FIRMWARE.SEED_WIFI);
+        break;
+      case 'c':
+        builds.push(generationC(packetSize));
         break;
       case 'b':
         if (packetSize === 1024) {
@@ -255,7 +258,7 @@ function parseGenerations(
         if (exact) builds.push(exact);
         else {
           problems.push(
-            `--generation "${name}": expected A, B or seed (or A-wifi, A-ethernet, seed-wifi, seed-ethernet), comma-separated`,
+            `--generation "${name}": expected A, B, seed or C (or A-wifi, A-ethernet, seed-wifi, seed-ethernet), comma-separated`,
           );
         }
       }
@@ -286,19 +289,20 @@ function parseTarget(text: string | undefined, problems: string[]): TargetOption
 }
 
 /**
- * A synthetic image must hold the JPEG markers, fit in 255 packets of every build in use, and not
- * be an exact multiple of P-8: the deployed firmware then never sends its last packet (known bug),
- * so the upload could never complete.
+ * A synthetic image must hold the JPEG markers, fit in 255 packets of every build in use, and, for
+ * the deployed firmware, not be an exact multiple of P-8: it then never sends its last packet
+ * (known bug), so the upload could never complete. Generation C sends such an image whole.
  */
-function checkImageSize(size: number, builds: readonly FirmwareProfile[], problems: string[]): void {
+function checkImageSize(size: number, builds: readonly SimBuild[], problems: string[]): void {
   if (size < 22) problems.push(`--size ${size}: a synthetic JPEG has at least 22 bytes`);
   for (const packetSize of new Set(builds.map((build) => build.maxPacketSize))) {
     const payload = packetSize - 8;
+    const deployed = builds.some((build) => build.maxPacketSize === packetSize && build.generation !== 'C');
     if (size > 255 * payload) {
       problems.push(
         `--size ${size}: at P = ${packetSize} an image has at most 255 × ${payload} = ${255 * payload} bytes`,
       );
-    } else if (size % payload === 0) {
+    } else if (deployed && size % payload === 0) {
       problems.push(
         `--size ${size} is an exact multiple of ${payload} (P-8 at P = ${packetSize}): the deployed firmware never ` +
           'sends the last packet of such an image (known bug); choose another size',
@@ -357,7 +361,7 @@ class OptionReader {
     const text = this.string(name);
     if (text === undefined) return undefined;
     if (!text.includes('=')) return this.positiveNumber(name);
-    const scales: Partial<Record<Generation, number>> = {};
+    const scales: Partial<Record<SimGeneration, number>> = {};
     for (const entry of text.split(',')) {
       const [key = '', value = ''] = entry.split('=').map((part) => part.trim());
       const generation = GENERATION_NAMES[key.toLowerCase()];

@@ -77,6 +77,13 @@ export enum Verdict {
   Uncertain = 2,
 }
 
+/**
+ * Count byte k of a reply to a checksum-bearing op 3 (generation C) that lists no index but tells
+ * the device to start again (request and whole burst): the gateway has no transfer for this
+ * device that the checksum belongs to. Never sent to generation B, whose op 3 carries no checksum.
+ */
+export const RESTART_TRANSFER_COUNT = 255;
+
 /** Class byte of an op-4 result whose status is not `Analysed`. */
 export const NO_CLASS = 255;
 

@@ -125,6 +125,16 @@ describe('decodeDeviceFrame', () => {
       Buffer.from([1, 99, 3, 42]),
       { kind: 'end-of-transfer', deviceId: 99, packetCount: 42 },
     ],
+    [
+      "generation C's end of transfer with the image's CRC-32",
+      Buffer.from([1, 99, 3, 42, 0xcb, 0xf4, 0x39, 0x26]),
+      { kind: 'end-of-transfer', deviceId: 99, packetCount: 42, checksum: 0xcbf4_3926 },
+    ],
+    [
+      'an end of transfer whose CRC is 0',
+      Buffer.from([1, 7, 3, 255, 0, 0, 0, 0]),
+      { kind: 'end-of-transfer', deviceId: 7, packetCount: 255, checksum: 0 },
+    ],
   ];
   for (const [name, datagram, frame] of accepted) {
     it(`decodes ${name}`, () => assertFrame(decodeDeviceFrame(datagram), frame));
@@ -156,6 +166,8 @@ describe('decodeDeviceFrame', () => {
     ['a data packet cut inside its length field', Buffer.from([1, 99, 2, 0, 0, 0, 5]), 'too-short'],
     ['a 3-byte end of transfer', Buffer.from([1, 99, 3]), 'too-short'],
     ['a 5-byte end of transfer', Buffer.from([1, 99, 3, 5, 0]), 'too-long'],
+    ['a 7-byte end of transfer (a CRC cut short)', Buffer.from([1, 99, 3, 5, 0xcb, 0xf4, 0x39]), 'too-long'],
+    ['a 9-byte end of transfer', Buffer.from([1, 99, 3, 5, 0xcb, 0xf4, 0x39, 0x26, 0]), 'too-long'],
   ];
   for (const [name, datagram, reason] of rejected) {
     it(`rejects ${name} as ${reason}`, () => assertRejected(decodeDeviceFrame(datagram), reason));
@@ -244,6 +256,31 @@ describe('decodeServerFrame', () => {
       { kind: 'missing-report', deviceId: 99, missing: Array.from({ length: 28 }, (_, i) => i * 9) },
     ],
     [
+      'a checksum reply saying stored and verified (k = 0, the CRC echoed)',
+      Buffer.from([1, 99, 3, 0, 0xcb, 0xf4, 0x39, 0x26]),
+      { kind: 'missing-report', deviceId: 99, missing: [], checksum: 0xcbf4_3926 },
+    ],
+    [
+      'a checksum reply listing two indices before the CRC',
+      Buffer.from([1, 99, 3, 2, 7, 254, 0x01, 0x02, 0x03, 0x04]),
+      { kind: 'missing-report', deviceId: 99, missing: [7, 254], checksum: 0x0102_0304 },
+    ],
+    [
+      'a full checksum reply of 24 indices (32 bytes)',
+      Buffer.from([1, 99, 3, 24, ...Array.from({ length: 24 }, (_, i) => i * 10), 0xff, 0xff, 0xff, 0xff]),
+      {
+        kind: 'missing-report',
+        deviceId: 99,
+        missing: Array.from({ length: 24 }, (_, i) => i * 10),
+        checksum: 0xffff_ffff,
+      },
+    ],
+    [
+      'a restart report (k = 255, the CRC echoed)',
+      Buffer.from([1, 99, 3, 255, 0xcb, 0xf4, 0x39, 0x26]),
+      { kind: 'missing-report', deviceId: 99, missing: [], checksum: 0xcbf4_3926, restart: true },
+    ],
+    [
       'an analysis result',
       Buffer.from([1, 99, 4, 0, 1, 2, 0x1d, 0x4c, ...Buffer.from('frayed')]),
       {
@@ -304,6 +341,14 @@ describe('decodeServerFrame', () => {
     ['a missing report with fewer indices than k', Buffer.from([1, 99, 3, 2, 5]), 'too-short'],
     ['a missing report with more indices than k', Buffer.from([1, 99, 3, 1, 5, 6]), 'too-long'],
     ['a missing report announcing 29 indices', Buffer.from([1, 99, 3, 29]), 'field-out-of-range'],
+    ['a checksum reply whose CRC is cut short', Buffer.from([1, 99, 3, 1, 5, 0xcb, 0xf4, 0x39]), 'too-long'],
+    [
+      'a checksum reply of 25 indices (33 bytes)',
+      Buffer.from([1, 99, 3, 25, ...new Array<number>(25).fill(1), 0, 0, 0, 0]),
+      'too-long',
+    ],
+    ['a restart report without its CRC', Buffer.from([1, 99, 3, 255]), 'too-short'],
+    ['a restart report listing an index', Buffer.from([1, 99, 3, 255, 9, 0, 0, 0, 0]), 'too-long'],
     ['a 7-byte analysis result', Buffer.from([1, 99, 4, 0, 0, 1, 0]), 'too-short'],
     ['an analysis result with status 3', Buffer.from([1, 99, 4, 3, 0, 255, 0, 0]), 'field-out-of-range'],
     ['an analysis result with verdict 3', Buffer.from([1, 99, 4, 0, 3, 1, 0, 0]), 'field-out-of-range'],

@@ -16,6 +16,7 @@ import {
   CONFIDENCE_SCALE,
   NO_CLASS,
   ReplyStatus,
+  RESTART_TRANSFER_COUNT,
   SpecialOp,
   Verdict,
 } from './codes.js';
@@ -42,6 +43,7 @@ import {
   UploadRequestLayout,
 } from './layout.js';
 import {
+  CHECKSUM_BYTES,
   HEADER_BYTES,
   MAX_IMAGE_SIZE_FIELD_BYTES,
   MAX_MISSING_PER_REPLY,
@@ -59,7 +61,7 @@ import {
  * | confirmation `[1, id, 0]` / `[1, id, 0, op]` | 3 or 4 |
  * | upload request `[1, id, 1, N, P(4), S(0..8)]` | 8 to 16; S above `Number.MAX_SAFE_INTEGER` is `field-out-of-range` |
  * | data packet `[1, id, 2, i, L(4), payload…]` | 8 or more; L is not compared with the payload here |
- * | end of transfer `[1, id, 3, N]` | exactly 4 |
+ * | end of transfer `[1, id, 3, N]`, generation C's `[1, id, 3, N, CRC(4)]` | exactly 4 or 8 |
  *
  * Any datagram shorter than the 3-byte header is `too-short`, any longer than a UDP payload
  * can be is `too-long`; byte 0 other than 0 or 1 is `unknown-client-type`; an op this table
@@ -86,11 +88,8 @@ export function decodeDeviceFrame(datagram: Buffer): Decoded<DeviceFrame> {
       return decodeUploadRequest(datagram, deviceId);
     case CameraOp.DataPacket:
       return decodeDataPacket(datagram, deviceId);
-    case CameraOp.EndOfTransfer: {
-      const { bytes, packetCount } = EndOfTransferLayout;
-      const size = checkLength(datagram, 'end of transfer', bytes, bytes);
-      return size ?? accept({ kind: 'end-of-transfer', deviceId, packetCount: datagram[packetCount] });
-    }
+    case CameraOp.EndOfTransfer:
+      return decodeEndOfTransfer(datagram, deviceId);
     default:
       return unknownOp(clientType, op);
   }
@@ -105,6 +104,7 @@ export function decodeDeviceFrame(datagram: Buffer): Decoded<DeviceFrame> {
  * | upload reply `[1, id, 1, status, N, P(4)]` | exactly 9 | status is a `ReplyStatus` |
  * | data reply `[1, id, 2, i, status, L(4)]` | exactly 9 | status is a `ReplyStatus` |
  * | missing report `[1, id, 3, k, id_1 … id_k]` | exactly 4 + k | k ≤ 28 |
+ * | its checksum form `[1, id, 3, k, id_1 … id_k, CRC(4)]` (generation C) | exactly 8 + k | k ≤ 24, or k = 255 (restart) with no index |
  * | analysis result `[1, id, 4, status, verdict, class, confidence(2), label…]` | 8 to 32 | status, verdict known; class 255 unless analysed; confidence ≤ 10000; label printable ASCII |
  *
  * Anything longer than the 32-byte reply limit is `too-long`, whatever it claims to be.
@@ -191,6 +191,20 @@ function decodeDataPacket(datagram: Buffer, deviceId: number): Decoded<DeviceFra
   });
 }
 
+function decodeEndOfTransfer(datagram: Buffer, deviceId: number): Decoded<DeviceFrame> {
+  const { bytes, withChecksumBytes, packetCount, checksum } = EndOfTransferLayout;
+  if (datagram.length !== bytes && datagram.length !== withChecksumBytes) {
+    const reason = datagram.length < bytes ? 'too-short' : 'too-long';
+    return reject(
+      reason,
+      `end of transfer is ${datagram.length} bytes, expected ${bytes} or ${withChecksumBytes} (with a checksum)`,
+    );
+  }
+  const frame = { kind: 'end-of-transfer', deviceId, packetCount: datagram[packetCount] } as const;
+  if (datagram.length === bytes) return accept(frame);
+  return accept({ ...frame, checksum: datagram.readUInt32BE(checksum) });
+}
+
 function decodeUploadReply(datagram: Buffer, deviceId: number): Decoded<ServerFrame> {
   const { bytes, status, packetCount, maxPacketSize } = UploadReplyLayout;
   const size = checkLength(datagram, 'upload reply', bytes, bytes);
@@ -230,19 +244,32 @@ function decodeMissingReport(datagram: Buffer, deviceId: number): Decoded<Server
   const header = checkLength(datagram, 'missing report', indices, MAX_REPLY_BYTES);
   if (header) return header;
   const listed = datagram[count];
+  if (listed === RESTART_TRANSFER_COUNT) {
+    const restartBytes = indices + CHECKSUM_BYTES;
+    const size = checkLength(datagram, 'restart report', restartBytes, restartBytes);
+    if (size) return size;
+    const checksum = datagram.readUInt32BE(indices);
+    return accept({ kind: 'missing-report', deviceId, missing: [], checksum, restart: true });
+  }
   if (listed > MAX_MISSING_PER_REPLY) {
     return reject(
       'field-out-of-range',
       `missing report lists ${listed} indices, at most ${MAX_MISSING_PER_REPLY}`,
     );
   }
-  const size = checkLength(datagram, `missing report of ${listed}`, indices + listed, indices + listed);
-  if (size) return size;
-  return accept({
-    kind: 'missing-report',
-    deviceId,
-    missing: [...datagram.subarray(indices)],
-  });
+  const plainBytes = indices + listed;
+  // The checksum form of more than 24 indices would pass 32 bytes: the header check refused it.
+  const withChecksumBytes = plainBytes + CHECKSUM_BYTES;
+  if (datagram.length !== plainBytes && datagram.length !== withChecksumBytes) {
+    const reason = datagram.length < plainBytes ? 'too-short' : 'too-long';
+    return reject(
+      reason,
+      `missing report of ${listed} is ${datagram.length} bytes, expected ${plainBytes} or ${withChecksumBytes} (with a checksum)`,
+    );
+  }
+  const missing = [...datagram.subarray(indices, plainBytes)];
+  if (datagram.length === plainBytes) return accept({ kind: 'missing-report', deviceId, missing });
+  return accept({ kind: 'missing-report', deviceId, missing, checksum: datagram.readUInt32BE(plainBytes) });
 }
 
 function decodeAnalysisResult(datagram: Buffer, deviceId: number): Decoded<ServerFrame> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AnalysisStatus, NO_CLASS, ReplyStatus, Verdict } from './codes.js';
+import { AnalysisStatus, NO_CLASS, ReplyStatus, RESTART_TRANSFER_COUNT, Verdict } from './codes.js';
 import { encodeDeviceFrame, encodeServerFrame } from './encode.js';
 import type { AnalysisResult, DeviceFrame, ServerFrame } from './frames.js';
 import {
@@ -9,6 +9,7 @@ import {
   DATA_HEADER_BYTES,
   MAX_LABEL_BYTES,
   MAX_MISSING_PER_REPLY,
+  MAX_MISSING_WITH_CHECKSUM,
   MAX_REPLY_BYTES,
 } from './limits.js';
 
@@ -100,6 +101,42 @@ describe('encodeServerFrame', () => {
     assert.deepEqual([...datagram], [1, 99, 3, 28, ...missing]);
   });
 
+  it("writes a checksum reply's CRC big-endian after its indices", () => {
+    const datagram = encodeServerFrame({
+      kind: 'missing-report',
+      deviceId: 99,
+      missing: [3, 200],
+      checksum: 0xcbf4_3926,
+    });
+    assert.deepEqual([...datagram], [1, 99, 3, 2, 3, 200, 0xcb, 0xf4, 0x39, 0x26]);
+  });
+
+  it('lists 24 missing indices and the checksum in exactly 32 bytes', () => {
+    const missing = Array.from({ length: MAX_MISSING_WITH_CHECKSUM }, (_, i) => 254 - i);
+    const datagram = encodeServerFrame({ kind: 'missing-report', deviceId: 99, missing, checksum: 1 });
+    assert.equal(datagram.length, MAX_REPLY_BYTES);
+    assert.deepEqual([...datagram], [1, 99, 3, 24, ...missing, 0, 0, 0, 1]);
+  });
+
+  it('refuses to list 25 missing indices with a checksum', () => {
+    const missing = Array.from({ length: MAX_MISSING_WITH_CHECKSUM + 1 }, (_, i) => i);
+    assert.throws(
+      () => encodeServerFrame({ kind: 'missing-report', deviceId: 99, missing, checksum: 1 }),
+      RangeError,
+    );
+  });
+
+  it('encodes a restart as [1, id, 3, 255, CRC(4)]', () => {
+    const datagram = encodeServerFrame({
+      kind: 'missing-report',
+      deviceId: 12,
+      missing: [],
+      checksum: 0x0a0b_0c0d,
+      restart: true,
+    });
+    assert.deepEqual([...datagram], [1, 12, 3, RESTART_TRANSFER_COUNT, 0x0a, 0x0b, 0x0c, 0x0d]);
+  });
+
   it('refuses to list 29 missing indices', () => {
     const missing = Array.from({ length: MAX_MISSING_PER_REPLY + 1 }, (_, i) => i);
     assert.throws(() => encodeServerFrame({ kind: 'missing-report', deviceId: 99, missing }), RangeError);
@@ -139,6 +176,13 @@ describe('encodeServerFrame', () => {
       { kind: 'upload-reply', deviceId: 1, status: ReplyStatus.Ok, packetCount: 1, maxPacketSize: 2 ** 32 },
     ],
     ['a missing index above 255', { kind: 'missing-report', deviceId: 1, missing: [256] }],
+    ['a checksum above 2^32 - 1', { kind: 'missing-report', deviceId: 1, missing: [], checksum: 2 ** 32 }],
+    ['a negative checksum', { kind: 'missing-report', deviceId: 1, missing: [], checksum: -1 }],
+    ['a restart without a checksum', { kind: 'missing-report', deviceId: 1, missing: [], restart: true }],
+    [
+      'a restart listing an index',
+      { kind: 'missing-report', deviceId: 1, missing: [3], checksum: 5, restart: true },
+    ],
     ['a confidence above 10000', { ...resultLabelled('a'), confidence: 10_001 }],
     ['a fractional confidence', { ...resultLabelled('a'), confidence: 99.5 }],
     [
@@ -159,6 +203,22 @@ describe('encodeServerFrame', () => {
       fc
         .array(byte, { maxLength: MAX_MISSING_PER_REPLY })
         .map((missing) => ({ kind: 'missing-report', deviceId: 99, missing }) satisfies ServerFrame),
+      fc
+        .record({
+          missing: fc.array(byte, { maxLength: MAX_MISSING_WITH_CHECKSUM }),
+          checksum: fc.integer({ min: 0, max: 0xffff_ffff }),
+        })
+        .map(
+          ({ missing, checksum }) =>
+            ({ kind: 'missing-report', deviceId: 99, missing, checksum }) satisfies ServerFrame,
+        ),
+      fc.constant<ServerFrame>({
+        kind: 'missing-report',
+        deviceId: 255,
+        missing: [],
+        checksum: 0xffff_ffff,
+        restart: true,
+      }),
       fc.constant<ServerFrame>({ kind: 'ping-reply', deviceId: 255, protocolVersion: 255, flags: 255 }),
       fc.constant<ServerFrame>({
         kind: 'upload-reply',
@@ -223,6 +283,11 @@ describe('encodeDeviceFrame', () => {
       { kind: 'end-of-transfer', deviceId: 99, packetCount: 42 },
       [1, 99, 3, 42],
     ],
+    [
+      "generation C's end of transfer as [1, id, 3, N, CRC(4)], big-endian",
+      { kind: 'end-of-transfer', deviceId: 99, packetCount: 42, checksum: 0xcbf4_3926 },
+      [1, 99, 3, 42, 0xcb, 0xf4, 0x39, 0x26],
+    ],
   ];
   for (const [name, frame, bytes] of encoded) {
     it(`encodes ${name}`, () => assert.deepEqual([...encodeDeviceFrame(frame)], bytes));
@@ -236,6 +301,10 @@ describe('encodeDeviceFrame', () => {
     ['an S above 2^53 - 1', { ...request, imageSize: { value: 2 ** 53, width: 8 } }],
     ['a packet count above 255', { ...request, packetCount: 256, imageSize: undefined }],
     ['a confirmed op above 255', { kind: 'confirm', deviceId: 1, confirmedOp: 300 }],
+    [
+      'a checksum above 2^32 - 1',
+      { kind: 'end-of-transfer', deviceId: 1, packetCount: 1, checksum: 2 ** 32 },
+    ],
     ['a negative L', { kind: 'data', deviceId: 1, index: 0, declaredLength: -1, payload: Buffer.alloc(0) }],
     [
       'a payload too large for UDP',

@@ -3,13 +3,22 @@
  * its size, big-endian. A field outside its range is a programmer error and throws a
  * `RangeError`; nothing a device sends can reach these functions unchecked.
  */
-import { AnalysisStatus, CameraOp, ClientType, CONFIDENCE_SCALE, NO_CLASS, SpecialOp } from './codes.js';
+import {
+  AnalysisStatus,
+  CameraOp,
+  ClientType,
+  CONFIDENCE_SCALE,
+  NO_CLASS,
+  RESTART_TRANSFER_COUNT,
+  SpecialOp,
+} from './codes.js';
 import { assertUint, BYTE_MAX, byteWidthOf, UINT32_MAX, writeUintBE } from './bytes.js';
 import type {
   AnalysisResult,
   DataPacket,
   DataReply,
   DeviceFrame,
+  EndOfTransfer,
   ImageSizeField,
   MissingReport,
   PingReply,
@@ -32,22 +41,27 @@ import {
   UploadRequestLayout,
 } from './layout.js';
 import {
+  CHECKSUM_BYTES,
   DATA_HEADER_BYTES,
   MAX_IMAGE_SIZE_FIELD_BYTES,
   MAX_LABEL_BYTES,
   MAX_MISSING_PER_REPLY,
+  MAX_MISSING_WITH_CHECKSUM,
   MAX_UDP_PAYLOAD_BYTES,
 } from './limits.js';
 
 /**
  * Encodes a server → device frame. Every result is at most `MAX_REPLY_BYTES` (32) long.
  *
+ * - A missing report with a `checksum` (generation C) appends it after at most
+ *   `MAX_MISSING_WITH_CHECKSUM` (24) indices; with `restart` it is `[1, id, 3, 255, CRC(4)]`.
  * - The analysis result's label is sanitised (non-printable or non-ASCII characters become
  *   `?`) and truncated to `MAX_LABEL_BYTES` so the frame stays within 32 bytes; use
  *   `sanitizeLabel` to know in advance what the device will read.
  *
  * @throws RangeError when a field is outside its wire range: a byte field outside 0..255, a
- * 4-byte field outside 0..2^32-1, more than `MAX_MISSING_PER_REPLY` (28) missing indices, a
+ * 4-byte field outside 0..2^32-1, more than `MAX_MISSING_PER_REPLY` (28) missing indices (24 with
+ * a checksum), a restart without a checksum or with indices, a
  * confidence that is not an integer in 0..10000, or a class other than `NO_CLASS` on a result
  * whose status is not `Analysed`.
  */
@@ -73,6 +87,7 @@ export function encodeServerFrame(frame: ServerFrame): Buffer {
  *
  * - A confirmation without `confirmedOp` is the bare 3-byte form.
  * - An upload request carries S in exactly `imageSize.width` bytes when present.
+ * - An end of transfer with a `checksum` is generation C's 8-byte form.
  * - A data packet carries `declaredLength` as L even when it differs from the payload's length,
  *   so that tests can send the inconsistent packets the server must NACK.
  *
@@ -89,11 +104,8 @@ export function encodeDeviceFrame(frame: DeviceFrame): Buffer {
       return encodeUploadRequest(frame);
     case 'data':
       return encodeDataPacket(frame);
-    case 'end-of-transfer': {
-      const { bytes, packetCount } = EndOfTransferLayout;
-      const datagram = withHeader(bytes, ClientType.CableCamera, frame.deviceId, CameraOp.EndOfTransfer);
-      return writeByte(datagram, packetCount, 'packetCount', frame.packetCount);
-    }
+    case 'end-of-transfer':
+      return encodeEndOfTransfer(frame);
     default:
       return unreachable(frame);
   }
@@ -122,21 +134,57 @@ function encodeDataReply(frame: DataReply): Buffer {
   return writeUint32(datagram, length, 'length', frame.length);
 }
 
+function encodeEndOfTransfer(frame: EndOfTransfer): Buffer {
+  const { bytes, withChecksumBytes, packetCount, checksum } = EndOfTransferLayout;
+  const size = frame.checksum === undefined ? bytes : withChecksumBytes;
+  const datagram = withHeader(size, ClientType.CableCamera, frame.deviceId, CameraOp.EndOfTransfer);
+  writeByte(datagram, packetCount, 'packetCount', frame.packetCount);
+  return frame.checksum === undefined
+    ? datagram
+    : writeUint32(datagram, checksum, 'checksum', frame.checksum);
+}
+
 function encodeMissingReport(frame: MissingReport): Buffer {
   const { count, indices } = MissingReportLayout;
   const listed = frame.missing.length;
-  if (listed > MAX_MISSING_PER_REPLY) {
-    throw new RangeError(`a missing report lists at most ${MAX_MISSING_PER_REPLY} indices, got ${listed}`);
+  if (frame.restart) return encodeRestart(frame);
+  const limit = frame.checksum === undefined ? MAX_MISSING_PER_REPLY : MAX_MISSING_WITH_CHECKSUM;
+  if (listed > limit) {
+    const form = frame.checksum === undefined ? 'a missing report' : 'a missing report with a checksum';
+    throw new RangeError(`${form} lists at most ${limit} indices, got ${listed}`);
   }
+  const trailer = frame.checksum === undefined ? 0 : CHECKSUM_BYTES;
   const datagram = withHeader(
-    indices + listed,
+    indices + listed + trailer,
     ClientType.CableCamera,
     frame.deviceId,
     CameraOp.EndOfTransfer,
   );
   writeByte(datagram, count, 'missing.length', listed);
   frame.missing.forEach((index, position) => writeByte(datagram, indices + position, 'missing index', index));
+  if (frame.checksum !== undefined) writeUint32(datagram, indices + listed, 'checksum', frame.checksum);
   return datagram;
+}
+
+/** `[1, id, 3, 255, CRC(4)]`: only ever an answer to a checksum-bearing op 3. */
+function encodeRestart(frame: MissingReport): Buffer {
+  const { count, indices } = MissingReportLayout;
+  if (frame.checksum === undefined) {
+    throw new RangeError(
+      'a restart report (k = 255) echoes a checksum: only generation C is told to start again',
+    );
+  }
+  if (frame.missing.length > 0) {
+    throw new RangeError(`a restart report lists no index, got ${frame.missing.length}`);
+  }
+  const datagram = withHeader(
+    indices + CHECKSUM_BYTES,
+    ClientType.CableCamera,
+    frame.deviceId,
+    CameraOp.EndOfTransfer,
+  );
+  datagram[count] = RESTART_TRANSFER_COUNT;
+  return writeUint32(datagram, indices, 'checksum', frame.checksum);
 }
 
 function encodeAnalysisResult(frame: AnalysisResult): Buffer {

@@ -50,11 +50,16 @@ export interface DataPacket {
   readonly payload: Buffer;
 }
 
-/** `[1, id, 3, N]`: generation B is done sending and asks what is missing. */
+/**
+ * `[1, id, 3, N]`: generation B is done sending and asks what is missing; generation C sends
+ * `[1, id, 3, N, CRC(4)]`, the CRC-32 of its whole image, for the gateway to verify.
+ */
 export interface EndOfTransfer {
   readonly kind: 'end-of-transfer';
   readonly deviceId: number;
   readonly packetCount: number;
+  /** Generation C: CRC-32 (ISO-HDLC, zlib's) of the S image bytes; absent in the 4-byte form. */
+  readonly checksum?: number;
 }
 
 /** `[0, id, 0, version, flags]` */
@@ -84,11 +89,24 @@ export interface DataReply {
   readonly length: number;
 }
 
-/** `[1, id, 3, k, id_1 … id_k]`: k ≤ 28 indices still missing; k = 0 means complete. */
+/**
+ * The reply to an end of transfer. To generation B's 4-byte op 3: `[1, id, 3, k, id_1 … id_k]`,
+ * k ≤ 28 indices still missing, k = 0 complete. To generation C's checksum-bearing op 3:
+ * `[1, id, 3, k, id_1 … id_k, CRC(4)]` with the device's CRC echoed, k ≤ 24, k = 0 stored with
+ * its CRC verified; or `[1, id, 3, 255, CRC(4)]` (`restart`): start again.
+ */
 export interface MissingReport {
   readonly kind: 'missing-report';
   readonly deviceId: number;
+  /** Indices still missing; empty when complete, and with `restart`. */
   readonly missing: readonly number[];
+  /** Generation C: the CRC of the op 3 answered, echoed after the indices. */
+  readonly checksum?: number;
+  /**
+   * Generation C: k = `RESTART_TRANSFER_COUNT`, no transfer this CRC belongs to; the device sends
+   * its request and whole burst again. Only with `checksum`, and no index listed.
+   */
+  readonly restart?: true;
 }
 
 /** `[1, id, 4, status, verdict, class, confidence(2), label…]`, at most 32 bytes. */

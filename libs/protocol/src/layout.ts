@@ -4,6 +4,7 @@
  */
 import {
   ANALYSIS_RESULT_HEADER_BYTES,
+  CHECKSUM_BYTES,
   DATA_HEADER_BYTES,
   HEADER_BYTES,
   MISSING_REPLY_HEADER_BYTES,
@@ -46,8 +47,13 @@ export const DataPacketLayout = {
   payload: DATA_HEADER_BYTES,
 } as const;
 
-/** `[1, id, 3, N]`. */
-export const EndOfTransferLayout = { packetCount: BODY, bytes: BODY + 1 } as const;
+/** `[1, id, 3, N]` (generation B) or `[1, id, 3, N, CRC(4)]` (generation C). */
+export const EndOfTransferLayout = {
+  packetCount: BODY,
+  bytes: BODY + 1,
+  checksum: BODY + 1,
+  withChecksumBytes: BODY + 1 + CHECKSUM_BYTES,
+} as const;
 
 /** `[0, id, 0, version, flags]`; a device ignores anything after (see `decodeServerFrame`). */
 export const PingReplyLayout = { protocolVersion: BODY, flags: BODY + 1, bytes: BODY + 2 } as const;
@@ -68,7 +74,7 @@ export const DataReplyLayout = {
   bytes: BODY + 2 + UINT32_BYTES,
 } as const;
 
-/** `[1, id, 3, k, id_1 … id_k]`. */
+/** `[1, id, 3, k, id_1 … id_k]`, generation C's CRC(4) after the k indices. */
 export const MissingReportLayout = { count: BODY, indices: MISSING_REPLY_HEADER_BYTES } as const;
 
 /** `[1, id, 4, status, verdict, class, confidence(2), label…]`. */

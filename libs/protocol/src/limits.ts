@@ -27,6 +27,15 @@ export const MISSING_REPLY_HEADER_BYTES = 4;
 /** Most indices one missing-packets reply can list within {@link MAX_REPLY_BYTES}. */
 export const MAX_MISSING_PER_REPLY = MAX_REPLY_BYTES - MISSING_REPLY_HEADER_BYTES;
 
+/** Width of generation C's image checksum (a CRC-32), in its op 3 and in the reply to it. */
+export const CHECKSUM_BYTES = 4;
+
+/**
+ * Most indices a reply to a checksum-bearing op 3 can list: the echoed checksum follows them
+ * within {@link MAX_REPLY_BYTES} (4 + 24 + 4 = 32).
+ */
+export const MAX_MISSING_WITH_CHECKSUM = MAX_REPLY_BYTES - MISSING_REPLY_HEADER_BYTES - CHECKSUM_BYTES;
+
 /** Header bytes of the op-4 analysis result before its label. */
 export const ANALYSIS_RESULT_HEADER_BYTES = 8;
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PROTOCOL_VERSION, PingFlags, ReplyStatus } from './codes.js';
+import { PROTOCOL_VERSION, PingFlags, ReplyStatus, RESTART_TRANSFER_COUNT } from './codes.js';
 import { decodeDeviceFrame } from './decode.js';
 import { encodeServerFrame } from './encode.js';
 import type { DeviceFrame } from './frames.js';
-import { MAX_MISSING_PER_REPLY } from './limits.js';
-import { dataReply, missingReport, pingReply, uploadReply } from './replies.js';
+import { MAX_MISSING_PER_REPLY, MAX_MISSING_WITH_CHECKSUM, MAX_REPLY_BYTES } from './limits.js';
+import { dataReply, missingReport, pingReply, restartTransfer, uploadReply } from './replies.js';
 
 /** Decodes a literal device datagram, failing the test unless it is a frame of `kind`. */
 function deviceFrame<TKind extends DeviceFrame['kind']>(
@@ -69,5 +69,38 @@ describe('the replies deployed firmware compares byte by byte', () => {
   it('answers an end of transfer with nothing missing as [1, id, 3, 0]', () => {
     const request = deviceFrame('end-of-transfer', [1, 99, 3, 60]);
     assert.deepEqual([...encodeServerFrame(missingReport(request, []))], [1, 99, 3, 0]);
+  });
+});
+
+describe('the replies to generation C, which carry its checksum back', () => {
+  const crc = [0xcb, 0xf4, 0x39, 0x26];
+
+  it('echoes the CRC of a checksum-bearing end of transfer after the first 24 missing indices', () => {
+    const request = deviceFrame('end-of-transfer', [1, 99, 3, 200, ...crc]);
+    const missing = Array.from({ length: 40 }, (_, i) => i + 100);
+    const datagram = encodeServerFrame(missingReport(request, missing));
+    assert.deepEqual(
+      [...datagram],
+      [1, 99, 3, MAX_MISSING_WITH_CHECKSUM, ...missing.slice(0, MAX_MISSING_WITH_CHECKSUM), ...crc],
+    );
+    assert.equal(datagram.length, MAX_REPLY_BYTES);
+  });
+
+  it('answers a stored image as [1, id, 3, 0, CRC(4)]', () => {
+    const request = deviceFrame('end-of-transfer', [1, 42, 3, 1, ...crc]);
+    assert.deepEqual([...encodeServerFrame(missingReport(request, []))], [1, 42, 3, 0, ...crc]);
+  });
+
+  it('tells the device to start again as [1, id, 3, 255, CRC(4)]', () => {
+    const request = deviceFrame('end-of-transfer', [1, 42, 3, 17, ...crc]);
+    assert.deepEqual(
+      [...encodeServerFrame(restartTransfer(request))],
+      [1, 42, 3, RESTART_TRANSFER_COUNT, ...crc],
+    );
+  });
+
+  it('never tells generation B (a 4-byte end of transfer) to start again', () => {
+    const request = deviceFrame('end-of-transfer', [1, 42, 3, 17]);
+    assert.throws(() => restartTransfer(request), RangeError);
   });
 });

@@ -9,6 +9,7 @@ import {
   MAX_IMAGE_SIZE_FIELD_BYTES,
   MAX_LABEL_BYTES,
   MAX_MISSING_PER_REPLY,
+  MAX_MISSING_WITH_CHECKSUM,
   MAX_REPLY_BYTES,
 } from './limits.js';
 
@@ -75,6 +76,10 @@ const deviceFrame: fc.Arbitrary<DeviceFrame> = fc.oneof(
     plain,
   ),
   fc.record({ kind: fc.constant('end-of-transfer'), deviceId: byte, packetCount: byte }, plain),
+  fc.record(
+    { kind: fc.constant('end-of-transfer'), deviceId: byte, packetCount: byte, checksum: uint32 },
+    plain,
+  ),
 );
 
 const analysisResult = fc
@@ -121,6 +126,25 @@ const serverFrame: fc.Arbitrary<ServerFrame> = fc.oneof(
       kind: fc.constant('missing-report'),
       deviceId: byte,
       missing: fc.array(byte, { maxLength: MAX_MISSING_PER_REPLY }),
+    },
+    plain,
+  ),
+  fc.record(
+    {
+      kind: fc.constant('missing-report'),
+      deviceId: byte,
+      missing: fc.array(byte, { maxLength: MAX_MISSING_WITH_CHECKSUM }),
+      checksum: uint32,
+    },
+    plain,
+  ),
+  fc.record(
+    {
+      kind: fc.constant('missing-report'),
+      deviceId: byte,
+      missing: fc.constant([]),
+      checksum: uint32,
+      restart: fc.constant(true as const),
     },
     plain,
   ),
