@@ -18,4 +18,4 @@ export const METRIC = {
 } as const;
 
 /** Values of the `outcome` label of the transfers counter. */
-export type TransferOutcome = 'completed' | 'refused' | 'expired' | 'aborted' | 'failed';
+export type TransferOutcome = 'completed' | 'refused' | 'expired' | 'aborted' | 'failed' | 'checksum-mismatch';

@@ -61,7 +61,9 @@ export class MetricsService implements OnModuleInit {
   });
   private readonly transfers = new Counter({
     name: METRIC.transfers,
-    help: 'Image transfers by outcome: completed (stored), refused, expired, aborted (device restarted), failed (storage).',
+    help:
+      'Image transfers by outcome: completed (stored), refused, expired (given up dormant), aborted (device ' +
+      'restarted), failed (storage), checksum-mismatch (generation C: the image did not match its CRC-32).',
     labelNames: ['outcome'],
     registers: [this.registry],
   });
@@ -168,6 +170,7 @@ export class MetricsService implements OnModuleInit {
     const expired = outcome('expired');
     const aborted = outcome('aborted');
     const failed = outcome('failed');
+    const mismatched = outcome('checksum-mismatch');
     this.transferEvents.on('completed', (transfer, stored, writeSeconds) => {
       completed.inc();
       this.transferDuration.observe(
@@ -180,6 +183,7 @@ export class MetricsService implements OnModuleInit {
     this.transferEvents.on('expired', () => expired.inc());
     this.transferEvents.on('aborted', () => aborted.inc());
     this.transferEvents.on('storageFailed', () => failed.inc());
+    this.transferEvents.on('checksumMismatch', () => mismatched.inc());
     this.classificationEvents.on('classified', (verdict, label, seconds) => {
       const verdictName = typeof verdict === 'string' ? verdict : Verdict[verdict].toLowerCase();
       this.classifications.labels(verdictName, label).inc();

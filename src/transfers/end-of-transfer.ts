@@ -1,4 +1,4 @@
-import { CameraOp, MISSING_REPLY_HEADER_BYTES, type EndOfTransfer } from '#protocol';
+import { CameraOp, CHECKSUM_BYTES, MISSING_REPLY_HEADER_BYTES, type EndOfTransfer } from '#protocol';
 import type { CompletedTransfer, RemoteEndpoint } from '../common/transfer-model.js';
 import { Answer, type Device } from './device.js';
 import type { Transfer } from './transfer.js';
@@ -19,6 +19,10 @@ import type { Reply } from './transfer-replies.js';
  *   worst, never a false "stored".
  * - After the image is stored, its record answers a repeated end of transfer with k = 0 (the
  *   device lost the first), until the device's next image is accepted.
+ * - Generation C's end of transfer carries the image's CRC-32: the image is stored only if it
+ *   matches (otherwise discarded, and the device told k = 255, start again); every answer echoes
+ *   it, so the device takes no answer about another image; the record answers k = 0 only to its
+ *   own CRC; a CRC no transfer and no record of the device has gets k = 255.
  */
 export class EndOfTransferRounds {
   constructor(private readonly parts: TransferParts) {}
@@ -26,7 +30,7 @@ export class EndOfTransferRounds {
   handle(frame: EndOfTransfer, remote: RemoteEndpoint, replyBudget: number): Reply | Promise<Reply> {
     const { store, clock, limits, statistics } = this.parts;
     const device = store.devices.get(remote.address, remote.port, frame.deviceId);
-    if (!device) return undefined;
+    if (!device) return this.parts.replies.startAgain(frame);
     const now = clock.now();
     const asked = device.ask(CameraOp.EndOfTransfer, frame.packetCount, now, limits.duplicateWindowMs);
     const transfer = device.active;
@@ -37,13 +41,17 @@ export class EndOfTransferRounds {
       if (!transfer) device.recordAnswers = false;
       return undefined;
     }
+    const record = store.recordOf(device, now);
+    // A CRC is the image's identity: the stored one's is answered by its record, whatever came since.
+    if (frame.checksum !== undefined && record?.imageChecksum === frame.checksum)
+      return this.fromRecord(device, record, frame);
     if (!transfer || transfer.acceptSentAt === undefined) {
-      const record = store.recordOf(device, now);
-      return record && !transfer ? this.fromRecord(device, record, frame) : undefined;
+      if (record && !transfer) return this.fromRecord(device, record, frame);
+      return transfer ? undefined : this.parts.replies.startAgain(frame);
     }
-    if (frame.packetCount !== transfer.parameters.packetCount) return undefined;
+    if (frame.packetCount !== transfer.parameters.packetCount) return this.parts.replies.startAgain(frame);
     if (transfer.dormantSince !== undefined && !store.wake(device, transfer)) return undefined;
-    transfer.endOfTransfer(now, (frame as EndOfTransfer & { checksum?: number }).checksum);
+    transfer.endOfTransfer(now, frame.checksum);
     if (transfer.counters.endOfTransferRounds > 1) statistics.retransmissions['end-of-transfer-round']++;
     this.parts.flow.endOfTransfer(transfer);
     if (!transfer.isComplete) return this.missingList(device, transfer, frame, replyBudget);
@@ -52,7 +60,8 @@ export class EndOfTransferRounds {
 
   /** The missing list, once this turn's records are written (it reports those packets received). */
   private missingList(device: Device, transfer: Transfer, frame: EndOfTransfer, replyBudget: number): Reply | Promise<Reply> {
-    const listed = Math.min(this.parts.limits.missingPerReply, replyBudget - MISSING_REPLY_HEADER_BYTES);
+    const echoBytes = frame.checksum === undefined ? 0 : CHECKSUM_BYTES;
+    const listed = Math.min(this.parts.limits.missingPerReply, replyBudget - MISSING_REPLY_HEADER_BYTES - echoBytes);
     // Not even one index fits: silence, and the device asks again (its packets will have paid).
     if (listed < 1) return undefined;
     const report = (): Reply => {
@@ -74,7 +83,8 @@ export class EndOfTransferRounds {
     return write.then((outcome) => {
       if (outcome === 'checksum-mismatch') {
         abort(this.parts, device, transfer, 'checksum-mismatch');
-        return undefined;
+        device.answered(Answer.Refused);
+        return replies.startAgain(frame);
       }
       if (outcome === 'failed') {
         device.answered(Answer.Listed);
@@ -88,8 +98,11 @@ export class EndOfTransferRounds {
 
   private fromRecord(device: Device, record: CompletedTransfer, frame: EndOfTransfer): Reply {
     const { statistics, replies, clock } = this.parts;
-    if (!device.recordAnswers || record.flowMode === 'stop-and-wait' || frame.packetCount !== record.packetCount)
+    if (frame.checksum !== undefined) {
+      if (frame.checksum !== record.imageChecksum) return replies.startAgain(frame);
+    } else if (!device.recordAnswers || record.flowMode === 'stop-and-wait' || frame.packetCount !== record.packetCount) {
       return undefined;
+    }
     statistics.retransmissions['late-duplicate']++;
     device.answered(Answer.Given);
     device.confirmed(clock.now());

@@ -3,6 +3,7 @@ import {
   encodeServerFrame,
   missingReport,
   ReplyStatus,
+  restartTransfer,
   uploadReply,
   type DataPacket,
   type EndOfTransfer,
@@ -42,8 +43,14 @@ export class TransferReplies {
     return encodeServerFrame(dataReply(packet, ReplyStatus.Ok));
   }
 
+  /** The missing list (k = 0: stored); for a checksum-bearing end of transfer, with the CRC echoed. */
   missing(frame: EndOfTransfer, indices: readonly number[]): Buffer {
     return encodeServerFrame(missingReport(frame, indices));
+  }
+
+  /** Generation C's k = 255: no transfer this CRC belongs to; send the request and the burst again. */
+  startAgain(frame: EndOfTransfer): Reply {
+    return frame.checksum === undefined ? undefined : encodeServerFrame(restartTransfer(frame));
   }
 
   /** Refuses an upload request (counted, logged by reason); undefined when the budget is spent. */
