@@ -4,11 +4,16 @@ import { ClassificationService } from '../classification/classification.service.
 import { ResultPusher } from '../classification/result-pusher.js';
 import { TransfersService } from '../transfers/transfers.service.js';
 
+/** How long, at most, the classifier may take on SIGTERM to finish the images it is working on. */
+const CLASSIFIER_STOP_MS = 1000;
+
 /**
- * Graceful shutdown, in order: readiness fails at once (the orchestrator stops routing), new
- * uploads are refused (busy), transfers in progress get up to SHUTDOWN_GRACE_MS to finish (the
- * unfinished stay in the spool), every write under way completes, and within the same grace the
- * classifier finishes its queue. Closing the sockets is left to the application afterwards.
+ * Graceful shutdown, quick so that a rolling redeploy stays within the cameras' patience:
+ * readiness fails at once (the orchestrator stops routing), new uploads are refused (busy), the
+ * images being written complete (SHUTDOWN_GRACE_MS at most), the spool is written — transfers in
+ * progress are not waited for: they resume in the next process —, and the classifier gets a
+ * moment for what it is working on (what it has not reached is classified at the next start).
+ * Closing the sockets is left to the application afterwards.
  */
 @Injectable()
 export class GatewayLifecycle {
@@ -36,11 +41,10 @@ export class GatewayLifecycle {
     const active = this.transfers.activeTransfers;
     this.logger.log({ msg: 'shutting down: refusing new uploads', signal, activeTransfers: active });
     this.transfers.beginDrain();
-    const deadline = Date.now() + this.env.SHUTDOWN_GRACE_MS;
     const unfinished = await this.transfers.drain(this.env.SHUTDOWN_GRACE_MS);
     // Images already stored but not analysed yet are picked up at the next start. Results are not
     // waited for: deployed firmware never confirms them, and every one was sent at least once.
-    await this.classification.settle(Math.max(0, deadline - Date.now()));
+    await this.classification.settle(CLASSIFIER_STOP_MS);
     this.logger.log({
       msg: 'drained',
       unfinishedTransfers: unfinished,

@@ -99,8 +99,9 @@ Fleet
                          A (stop-and-wait), B (burst + end of transfer), seed (A sending S),
                          C (this project's C library, firmware/: run as firmware/build/
                          cable-uplink-send behind a relay with the same link; npm run
-                         build:firmware first); or an exact build: A-wifi, A-ethernet,
-                         seed-wifi, seed-ethernet (default A)
+                         build:firmware first); or an exact build: A-wifi,
+                         A-ethernet (optimised), A-ethernet-spi2, seed-wifi,
+                         seed-ethernet (default A)
   --packet-size <P>      1024 (WiFi build) or 1460 (Ethernet builds) for A, seed and C;
                          B always sends 1460 (default: 1024 for A and seed, 1460 for C)
   --same-id              every camera carries the factory id 99 (default: ids 0, 1, 2, …)
@@ -258,7 +259,7 @@ function parseGenerations(list: string, packetSize: number | undefined, problems
         if (exact) builds.push(exact);
         else {
           problems.push(
-            `--generation "${name}": expected A, B, seed or C (or A-wifi, A-ethernet, seed-wifi, seed-ethernet), comma-separated`,
+            `--generation "${name}": expected A, B, seed or C (or A-wifi, A-ethernet, A-ethernet-spi2, seed-wifi, seed-ethernet), comma-separated`,
           );
         }
       }
