@@ -48,69 +48,87 @@ export async function runFleetBench(context: BenchContext): Promise<FleetBenchRe
       `firmware timeouts ${describeScale(fleetTimeScale)}`,
   );
   const images = context.assets.images.map((image) => ({ name: image.name, bytes: image.bytes }));
-  return withGateway(context, 'fleet', productionSettings(context), async (gateway) => {
-    const rssIdleBytes = gateway.process.rssBytes() ?? 0;
-    const server = gateway.process.udp;
-    const devices: FleetDevice[] = Array.from({ length: fleetDevices }, (_, index) => ({
-      firmware: BUILDS[index % BUILDS.length]!,
-      deviceId: index % 256,
-      bindAddress: bindAddressFor('auto', server.address, index),
-      link: symmetricLink({ loss: fleetLoss }, 1000 + index),
-    }));
-    const sampler = new RssSampler(gateway.process.pid);
-    const dropsBefore = udpReceiveBufferErrors();
-    const progress = new FleetProgress();
-    const display = new ProgressDisplay(process.stderr, progress, '  fleet');
-    let run: FleetRun;
-    try {
-      run = await runFleet(
-        {
-          server,
-          devices,
-          imagesPerDevice: fleetImagesPerDevice,
-          images: imagesFromFiles(images, fleetImagesPerDevice),
-          timeScale: fleetTimeScale,
-          deadlineMs: DEADLINE_MS,
-        },
-        progress,
-      );
-    } finally {
-      display.stop();
-    }
-    const { peakBytes } = sampler.stop();
-    const dropsAfter = udpReceiveBufferErrors();
-    const kernelDrops =
-      dropsBefore === undefined || dropsAfter === undefined ? undefined : dropsAfter - dropsBefore;
-    const summary = summarizeFleet(run, fleetDevices, fleetImagesPerDevice, false);
-    const completedByGateway = await gateway.metric('cable_inspector_transfers_total', {
-      outcome: 'completed',
-    });
-    const budgetDrops = await gateway.metric('cable_inspector_udp_datagrams_rejected_total', {
-      reason: 'amplification-limit',
-    });
-    const writeSeconds = await gateway.metric('cable_inspector_storage_write_seconds_sum');
-    const storeMs = completedByGateway > 0 ? (1000 * writeSeconds) / completedByGateway : null;
-    record(context, summary, { completedByGateway, kernelDrops, budgetDrops, storeMs });
-    context.record({
-      key: 'memory.rss-idle-mb',
-      section: 'memory',
-      label: 'gateway idle, just started (analysis on, model loaded)',
-      value: rssIdleBytes / MB,
-      unit: 'MB',
-    });
-    context.record({
-      key: 'memory.rss-fleet-peak-mb',
-      section: 'memory',
-      label: `gateway peak during the fleet run (${fleetDevices} devices)`,
-      value: peakBytes / MB,
-      unit: 'MB',
-      detail: 'VmRSS of the child process sampled every 50 ms',
-    });
-    return { summary, completedByGateway, kernelDrops, rssIdleBytes, rssPeakBytes: peakBytes };
-  });
+  return withGateway(
+    context,
+    'fleet',
+    { ...productionSettings(context), ...scaledWindows(fleetTimeScale) },
+    async (gateway) => {
+      const rssIdleBytes = gateway.process.rssBytes() ?? 0;
+      const server = gateway.process.udp;
+      const devices: FleetDevice[] = Array.from({ length: fleetDevices }, (_, index) => ({
+        firmware: BUILDS[index % BUILDS.length]!,
+        deviceId: index % 256,
+        bindAddress: bindAddressFor('auto', server.address, index),
+        link: symmetricLink({ loss: fleetLoss }, 1000 + index),
+      }));
+      const sampler = new RssSampler(gateway.process.pid);
+      const dropsBefore = udpReceiveBufferErrors();
+      const progress = new FleetProgress();
+      const display = new ProgressDisplay(process.stderr, progress, '  fleet');
+      let run: FleetRun;
+      try {
+        run = await runFleet(
+          {
+            server,
+            devices,
+            imagesPerDevice: fleetImagesPerDevice,
+            images: imagesFromFiles(images, fleetImagesPerDevice),
+            timeScale: fleetTimeScale,
+            deadlineMs: DEADLINE_MS,
+          },
+          progress,
+        );
+      } finally {
+        display.stop();
+      }
+      const { peakBytes } = sampler.stop();
+      const dropsAfter = udpReceiveBufferErrors();
+      const kernelDrops =
+        dropsBefore === undefined || dropsAfter === undefined ? undefined : dropsAfter - dropsBefore;
+      const summary = summarizeFleet(run, fleetDevices, fleetImagesPerDevice, false);
+      const completedByGateway = await gateway.metric('cable_inspector_transfers_total', {
+        outcome: 'completed',
+      });
+      const budgetDrops = await gateway.metric('cable_inspector_udp_datagrams_rejected_total', {
+        reason: 'amplification-limit',
+      });
+      const writeSeconds = await gateway.metric('cable_inspector_storage_write_seconds_sum');
+      const storeMs = completedByGateway > 0 ? (1000 * writeSeconds) / completedByGateway : null;
+      record(context, summary, { completedByGateway, kernelDrops, budgetDrops, storeMs });
+      context.record({
+        key: 'memory.rss-idle-mb',
+        section: 'memory',
+        label: 'gateway idle, just started (analysis on, model loaded)',
+        value: rssIdleBytes / MB,
+        unit: 'MB',
+      });
+      context.record({
+        key: 'memory.rss-fleet-peak-mb',
+        section: 'memory',
+        label: `gateway peak during the fleet run (${fleetDevices} devices)`,
+        value: peakBytes / MB,
+        unit: 'MB',
+        detail: 'VmRSS of the child process sampled every 50 ms',
+      });
+      return { summary, completedByGateway, kernelDrops, rssIdleBytes, rssPeakBytes: peakBytes };
+    },
+  );
 }
 
 /** `A × 0.2, B × 1` */
+/**
+ * The gateway's duplicate window and accept hold for time-scaled firmware: the production values
+ * assume the real firmware's retry intervals (generation A 5.1 s, B 1.1 s), which a scaled camera
+ * shortens; both stay well under the scaled ones.
+ */
+export function scaledWindows(scale: TimeScale): Record<string, string> {
+  const shortestRetryMs = Math.min(5100 * scaleFor(scale, 'A'), 1100 * scaleFor(scale, 'B'));
+  return {
+    DUPLICATE_WINDOW_MS: String(Math.min(500, Math.floor(shortestRetryMs * 0.4))),
+    ACCEPT_HOLD_MS: String(Math.min(250, Math.floor(1000 * scaleFor(scale, 'B') * 0.2))),
+  };
+}
+
 export function describeScale(scale: TimeScale): string {
   if (typeof scale === 'number') return String(scale);
   return Object.entries(scale)

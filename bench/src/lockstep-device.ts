@@ -16,6 +16,9 @@ const GIVE_UP_AFTER_MS = 15_000;
 
 type Phase = 'idle' | 'requesting' | 'sending';
 
+/** Where packet 0 carries the image's number: in its payload, after the 8-byte data header. */
+const IMAGE_NUMBER_OFFSET = 8 + 16;
+
 /**
  * A lean stop-and-wait load generator speaking the generation-A protocol: upload request, then
  * one data packet at a time, the next as soon as the previous is ACKed, image after image. Every
@@ -106,6 +109,8 @@ export class LockstepDevice {
 
   private startImage(): void {
     this.lastReplyAt = performance.now();
+    // Each image its own bytes (the gateway stores an image identical to the last one only once).
+    this.packets[0]!.writeUInt32BE(this.images >>> 0, IMAGE_NUMBER_OFFSET);
     if (this.imagesLeft <= 0) {
       this.phase = 'idle';
       const done = this.whenDone;

@@ -1,5 +1,9 @@
 import { crc32 } from 'node:zlib';
-import { payloadPerPacket, type CompletedTransfer, type TransferParameters } from '../common/transfer-model.js';
+import {
+  payloadPerPacket,
+  type CompletedTransfer,
+  type TransferParameters,
+} from '../common/transfer-model.js';
 
 /** CRC-32 of each of the image's packets, cut as the transfer cut it. */
 export function packetDigestsOf(descriptor: TransferParameters, image: Buffer): Uint32Array {

@@ -1,5 +1,10 @@
 import { CameraOp, ReplyStatus, type DataPacket } from '#protocol';
-import { fitsTransfer, lengthIsValid, type CompletedTransfer, type RemoteEndpoint } from '../common/transfer-model.js';
+import {
+  fitsTransfer,
+  lengthIsValid,
+  type CompletedTransfer,
+  type RemoteEndpoint,
+} from '../common/transfer-model.js';
 import { isPacketOf } from './completed-transfer.js';
 import { Answer, type Device } from './device.js';
 import type { Transfer } from './transfer.js';
@@ -41,9 +46,10 @@ export class DataPackets {
     const asked = device.ask(CameraOp.DataPacket, packet.index, now, limits.duplicateWindowMs);
     const transfer = device.active;
     const record = store.recordOf(device, now);
-    const ofRecord = record !== undefined && isPacketOf(record, packet.index, packet.payload);
+    // A CRC-32 of the payload (isPacketOf) only where it decides something, never on the common path.
     if (!transfer || transfer.acceptSentAt === undefined) {
-      if (ofRecord) return this.lateDuplicate(device, record, packet, asked);
+      if (record && isPacketOf(record, packet.index, packet.payload))
+        return this.lateDuplicate(device, record, packet, asked);
       if (transfer) {
         statistics.retransmissions['stale-packet']++;
         return undefined;
@@ -55,15 +61,32 @@ export class DataPackets {
     }
     const { index, payload } = packet;
     if (index >= transfer.parameters.packetCount) return this.nack(transfer, packet, ReplyStatus.BadIndex);
-    if (packet.declaredLength !== payload.length || !lengthIsValid(transfer.parameters, index, payload.length)) {
+    if (
+      packet.declaredLength !== payload.length ||
+      !lengthIsValid(transfer.parameters, index, payload.length)
+    ) {
       return this.nack(transfer, packet, ReplyStatus.BadLength);
     }
-    if (transfer.flowMode === 'stop-and-wait' && !transfer.restartSuspected && this.outOfSequence(transfer, index, payload)) {
+    if (
+      transfer.flowMode === 'stop-and-wait' &&
+      !transfer.restartSuspected &&
+      this.outOfSequence(transfer, index, payload)
+    ) {
       statistics.retransmissions['stale-packet']++;
       return undefined;
     }
-    const outcome = store.receive(transfer, index, payload, ofRecord);
+    let outcome = store.receive(transfer, index, payload);
     if (outcome === undefined) return this.nack(transfer, packet, ReplyStatus.Busy);
+    // The copy held was a late one of the previous image's (at that index), this one is not: it wins.
+    if (
+      outcome === 'conflict' &&
+      record !== undefined &&
+      isPacketOf(record, index, transfer.payloadAt(index)!) &&
+      !isPacketOf(record, index, payload) &&
+      store.replace(transfer, index, payload)
+    ) {
+      outcome = 'replaced';
+    }
     if (transfer.showsRestart(index, outcome)) return this.restart(device, transfer, packet, remote);
     if (outcome === 'new' || outcome === 'replaced') this.parts.journal.append(transfer, index, payload);
     if (outcome === 'replaced') statistics.retransmissions['replaced-packet']++;
@@ -74,7 +97,7 @@ export class DataPackets {
       statistics.retransmissions['network-copy']++;
       return undefined;
     }
-    const mode = this.parts.flow.forData(transfer, index, outcome === 'duplicate', ofRecord);
+    const mode = this.parts.flow.forData(transfer, index, payload, outcome === 'duplicate', record);
     if (mode instanceof Promise) {
       device.answered(Answer.Pending);
       return mode.then((decided) =>
@@ -119,7 +142,8 @@ export class DataPackets {
       device.answered(Answer.Given);
       return replies.ack(packet);
     }
-    const write = storer.writeOf(transfer) ?? (transfer.readyToStore ? storer.write(device, transfer) : undefined);
+    const write =
+      storer.writeOf(transfer) ?? (transfer.readyToStore ? storer.write(device, transfer) : undefined);
     if (!write) return undefined;
     device.answered(Answer.Pending);
     return write.then((outcome) => {
@@ -135,7 +159,12 @@ export class DataPackets {
   }
 
   /** A packet of the device's last stored image: only a stop-and-wait device that lost the final ACK still waits for one. */
-  private lateDuplicate(device: Device, record: CompletedTransfer, packet: DataPacket, asked: Answer | undefined): Reply {
+  private lateDuplicate(
+    device: Device,
+    record: CompletedTransfer,
+    packet: DataPacket,
+    asked: Answer | undefined,
+  ): Reply {
     const { statistics, replies, clock } = this.parts;
     statistics.retransmissions['late-duplicate']++;
     if (record.flowMode !== 'stop-and-wait' || packet.index !== record.packetCount - 1) return undefined;
@@ -152,7 +181,12 @@ export class DataPackets {
   }
 
   /** After a repeated request, a packet unlike the one held: the device restarted with a new image of the same size. */
-  private restart(device: Device, old: Transfer, packet: DataPacket, remote: RemoteEndpoint): Reply | Promise<Reply> {
+  private restart(
+    device: Device,
+    old: Transfer,
+    packet: DataPacket,
+    remote: RemoteEndpoint,
+  ): Reply | Promise<Reply> {
     const echoed = old.echoedPackets();
     abort(this.parts, device, old, 'device-restarted');
     const replacement = this.requests.start(device, remote, {
@@ -160,13 +194,14 @@ export class DataPackets {
       deviceId: old.deviceId,
       packetCount: old.parameters.packetCount,
       maxPacketSize: old.parameters.maxPacketSize,
-      imageSize: old.parameters.imageSize === null ? undefined : { value: old.parameters.imageSize, width: 4 },
+      imageSize:
+        old.parameters.imageSize === null ? undefined : { value: old.parameters.imageSize, width: 4 },
     });
     if (!replacement) return this.nack(old, packet, ReplyStatus.Busy);
     replacement.acceptSent(this.parts.clock.now());
     if (old.flowMode !== 'probing') replacement.learnFlowMode(old.flowMode);
     for (const [index, payload] of echoed) {
-      this.parts.store.receive(replacement, index, payload, false);
+      this.parts.store.receive(replacement, index, payload);
       this.parts.journal.append(replacement, index, payload);
     }
     return this.handle(packet, remote);
@@ -175,7 +210,12 @@ export class DataPackets {
   private noSuchTransfer(packet: DataPacket, remote: RemoteEndpoint, device: Device | undefined): Reply {
     // A packet of another image than the last stored: the device moved on.
     if (device) device.recordAnswers = false;
-    if (device && !device.reportedStranded && device.previous && fitsTransfer(device.previous, packet.index, packet.payload.length)) {
+    if (
+      device &&
+      !device.reportedStranded &&
+      device.previous &&
+      fitsTransfer(device.previous, packet.index, packet.payload.length)
+    ) {
       device.reportedStranded = true;
       this.parts.events.emit('stranded', packet.deviceId, remote.address, remote.port, 'unknown-transfer');
     }
@@ -210,6 +250,12 @@ export class DataPackets {
   private reportStranded(device: Device, transfer: Transfer): void {
     if (device.reportedStranded) return;
     device.reportedStranded = true;
-    this.parts.events.emit('stranded', transfer.deviceId, transfer.remote.address, transfer.remote.port, 'lost-packets');
+    this.parts.events.emit(
+      'stranded',
+      transfer.deviceId,
+      transfer.remote.address,
+      transfer.remote.port,
+      'lost-packets',
+    );
   }
 }

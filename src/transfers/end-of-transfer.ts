@@ -59,9 +59,17 @@ export class EndOfTransferRounds {
   }
 
   /** The missing list, once this turn's records are written (it reports those packets received). */
-  private missingList(device: Device, transfer: Transfer, frame: EndOfTransfer, replyBudget: number): Reply | Promise<Reply> {
+  private missingList(
+    device: Device,
+    transfer: Transfer,
+    frame: EndOfTransfer,
+    replyBudget: number,
+  ): Reply | Promise<Reply> {
     const echoBytes = frame.checksum === undefined ? 0 : CHECKSUM_BYTES;
-    const listed = Math.min(this.parts.limits.missingPerReply, replyBudget - MISSING_REPLY_HEADER_BYTES - echoBytes);
+    const listed = Math.min(
+      this.parts.limits.missingPerReply,
+      replyBudget - MISSING_REPLY_HEADER_BYTES - echoBytes,
+    );
     // Not even one index fits: silence, and the device asks again (its packets will have paid).
     if (listed < 1) return undefined;
     const report = (): Reply => {
@@ -77,7 +85,8 @@ export class EndOfTransferRounds {
   /** k = 0 once the image is stored; a failed write lists the last packet (the device resends it, the write is tried again). */
   private completion(device: Device, transfer: Transfer, frame: EndOfTransfer): Reply | Promise<Reply> {
     const { storer, replies, clock } = this.parts;
-    const write = storer.writeOf(transfer) ?? (transfer.readyToStore ? storer.write(device, transfer) : undefined);
+    const write =
+      storer.writeOf(transfer) ?? (transfer.readyToStore ? storer.write(device, transfer) : undefined);
     if (!write) return undefined;
     device.answered(Answer.Pending);
     return write.then((outcome) => {
@@ -100,7 +109,11 @@ export class EndOfTransferRounds {
     const { statistics, replies, clock } = this.parts;
     if (frame.checksum !== undefined) {
       if (frame.checksum !== record.imageChecksum) return replies.startAgain(frame);
-    } else if (!device.recordAnswers || record.flowMode === 'stop-and-wait' || frame.packetCount !== record.packetCount) {
+    } else if (
+      !device.recordAnswers ||
+      record.flowMode === 'stop-and-wait' ||
+      frame.packetCount !== record.packetCount
+    ) {
       return undefined;
     }
     statistics.retransmissions['late-duplicate']++;

@@ -1,5 +1,7 @@
 import type { EndOfTurn } from '#udp-transport';
 import type { Clock } from '../common/clock.js';
+import type { CompletedTransfer } from '../common/transfer-model.js';
+import { isPacketOf } from './completed-transfer.js';
 import { FlowProbe, type DecidedMode, type ReceiveBacklog } from './flow-probe.js';
 import type { Transfer } from './transfer.js';
 import type { TransferJournal } from './transfer-journal.js';
@@ -29,14 +31,15 @@ export class FlowModes {
 
   /**
    * The mode to answer data packet `index` by: decided, or a promise of it while the probe runs.
-   * `resend`: an identical copy of a packet already held; `likePrevious`: its bytes are the
-   * device's previous image's at that index (a late copy of it proves nothing about the pacing).
+   * `resend`: an identical copy of a packet already held; `previous`: the record of the device's
+   * last stored image (a late copy of one of its packets proves nothing about the pacing).
    */
   forData(
     transfer: Transfer,
     index: number,
+    payload: Buffer,
     resend: boolean,
-    likePrevious: boolean,
+    previous: CompletedTransfer | undefined,
   ): DecidedMode | Promise<DecidedMode> {
     const mode = transfer.flowMode;
     if (mode === 'stop-and-wait') return mode;
@@ -50,7 +53,8 @@ export class FlowModes {
     }
     const running = this.probes.get(transfer);
     if (running) {
-      if (running.index === index || likePrevious) return running.probe.decided;
+      if (running.index === index || (previous && isPacketOf(previous, index, payload)))
+        return running.probe.decided;
       running.probe.decide('burst');
       return 'burst';
     }
@@ -71,7 +75,8 @@ export class FlowModes {
   /** The transfer ends: a probe still running decides with what is known, so no reply waits forever. */
   ended(transfer: Transfer): void {
     const running = this.probes.get(transfer);
-    if (running && !running.probe.isSettled) running.probe.decide(transfer.flowMode === 'probing' ? 'stop-and-wait' : transfer.flowMode);
+    if (running && !running.probe.isSettled)
+      running.probe.decide(transfer.flowMode === 'probing' ? 'stop-and-wait' : transfer.flowMode);
     this.probes.delete(transfer);
   }
 

@@ -53,7 +53,11 @@ export class TransferLog implements OnModuleInit {
           ...describe(transfer),
         });
       } else {
-        this.logger.log({ msg: 'transfer given up (dormant too long)', state: transfer.state, ...describe(transfer) });
+        this.logger.log({
+          msg: 'transfer given up (dormant too long)',
+          state: transfer.state,
+          ...describe(transfer),
+        });
       }
     });
     this.events.on('aborted', (transfer, reason) => {
@@ -69,13 +73,20 @@ export class TransferLog implements OnModuleInit {
         this.logger.log({ msg: 'transfer aborted', reason, timesSoFar: count, ...describe(transfer) });
     });
     this.events.on('duplicateImage', (transfer, storedAs) =>
-      this.logger.log({ msg: 'image already stored (late copies of its transfer): not stored twice', storedAs, ...describe(transfer) }),
+      this.logger.log({
+        msg: 'image already stored (late copies of its transfer): not stored twice',
+        storedAs,
+        ...describe(transfer),
+      }),
     );
     this.events.on('dormant', (transfer) =>
       this.logger.debug({ msg: 'transfer dormant until its device is back', ...describe(transfer) }),
     );
     this.events.on('checksumMismatch', (transfer) =>
-      this.logger.warn({ msg: 'image does not match the checksum its device sent: discarded', ...describe(transfer) }),
+      this.logger.warn({
+        msg: 'image does not match the checksum its device sent: discarded',
+        ...describe(transfer),
+      }),
     );
     this.events.on('stranded', (deviceId, address, port, reason) =>
       this.logger.warn({

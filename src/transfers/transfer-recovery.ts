@@ -59,7 +59,7 @@ function restoreTransfer(parts: TransferParts, entry: SpoolContents, credit: Pee
   let bytes = 0;
   for (const [index, payload] of entry.packets) {
     if (index >= header.packetCount || !lengthIsValid(transfer.parameters, index, payload.length)) continue;
-    store.receive(transfer, index, payload, false);
+    store.receive(transfer, index, payload);
     journal.append(transfer, index, payload);
     bytes += payload.length;
   }

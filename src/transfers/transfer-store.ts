@@ -119,12 +119,20 @@ export class TransferStore {
   }
 
   /** Stores a packet, keeping the memory total; undefined when there is no memory for it. */
-  receive(transfer: Transfer, index: number, payload: Buffer, likePrevious: boolean): PacketOutcome | undefined {
+  receive(transfer: Transfer, index: number, payload: Buffer): PacketOutcome | undefined {
     if (!transfer.holds(index) && !this.hasRoomFor(payload.length)) return undefined;
     const before = transfer.bufferedBytes;
-    const outcome = transfer.receive(index, payload, this.clock.now(), likePrevious);
+    const outcome = transfer.receive(index, payload, this.clock.now());
     this.totalBytes += transfer.bufferedBytes - before;
     return outcome;
+  }
+
+  /** `Transfer.replace`, keeping the memory total. */
+  replace(transfer: Transfer, index: number, payload: Buffer): boolean {
+    const before = transfer.bufferedBytes;
+    const replaced = transfer.replace(index, payload);
+    this.totalBytes += transfer.bufferedBytes - before;
+    return replaced;
   }
 
   forgetPacket(transfer: Transfer, index: number): void {

@@ -84,9 +84,17 @@ export class TransferStorer {
    */
   private isPreviousImage(device: Device, transfer: Transfer, image: Buffer, checksum: number): boolean {
     const previous = this.store.recordOf(device, this.clock.now());
-    if (!previous || previous.imageChecksum !== checksum || previous.packetCount !== transfer.parameters.packetCount)
+    if (
+      !previous ||
+      previous.imageChecksum !== checksum ||
+      previous.packetCount !== transfer.parameters.packetCount
+    )
       return false;
-    if (!packetDigestsOf(transfer.parameters, image).every((digest, index) => digest === previous.packetDigests[index]))
+    if (
+      !packetDigestsOf(transfer.parameters, image).every(
+        (digest, index) => digest === previous.packetDigests[index],
+      )
+    )
       return false;
     this.events.emit('duplicateImage', transfer, previous.imageId);
     this.journal.discard(transfer);

@@ -23,9 +23,9 @@ export type TransferState = 'accepted' | 'receiving' | 'complete' | 'storing' | 
  * What one more copy of a packet did:
  * - new: the first copy of that index;
  * - duplicate: the same bytes again;
- * - conflict: other bytes than those held, which are kept;
- * - replaced: other bytes, replacing held bytes that were those of the device's previous image at
- *   that index (a late copy of it) while the new ones are not.
+ * - conflict: other bytes than those held, which are kept (see {@link Transfer.replace});
+ * - replaced: other bytes, replacing held ones that were a late copy of the device's previous
+ *   image's (the caller's call, `Transfer.replace`).
  */
 export type PacketOutcome = 'new' | 'duplicate' | 'conflict' | 'replaced';
 
@@ -36,8 +36,6 @@ export interface TransferCounters {
   duplicateRequests: number;
   endOfTransferRounds: number;
 }
-
-const SUSPECT_BITS = 256;
 
 /**
  * One image on its way in, and the one place its lifecycle changes: every transition is a
@@ -73,7 +71,6 @@ export class Transfer {
   private endSinceLastNew = false;
   private asleepSince: number | undefined;
   private readonly slices: (Buffer | undefined)[];
-  private readonly suspects = new Uint8Array(SUSPECT_BITS / 8);
   private received = 0;
   private heldBytes = 0;
   private highest = -1;
@@ -176,15 +173,15 @@ export class Transfer {
   payloadAt(index: number): Buffer | undefined {
     if (!this.image) return this.slices[index];
     const offset = this.offsetOf(index);
-    const end = index === this.parameters.packetCount - 1 ? this.image.length : offset + payloadPerPacket(this.parameters);
+    const end =
+      index === this.parameters.packetCount - 1
+        ? this.image.length
+        : offset + payloadPerPacket(this.parameters);
     return this.image.subarray(offset, end);
   }
 
-  /**
-   * Keeps a validated payload. `likePrevious`: its bytes are those of the device's previous image
-   * at this index, so it may be a late copy of that one: such a copy gives way to one that is not.
-   */
-  receive(index: number, payload: Buffer, now: number, likePrevious: boolean): PacketOutcome {
+  /** Keeps a validated payload; a second copy of an index is a duplicate, or a conflict if its bytes differ. */
+  receive(index: number, payload: Buffer, now: number): PacketOutcome {
     this.lastActivityAt = now;
     this.firstPacketAt ??= now;
     if (this.currentState === 'accepted') this.currentState = 'receiving';
@@ -192,17 +189,10 @@ export class Transfer {
     if (held !== undefined) {
       this.counters.duplicates++;
       if (held.equals(payload)) return 'duplicate';
-      if (this.image === undefined && this.isSuspect(index) && !likePrevious) {
-        this.slices[index] = payload;
-        this.heldBytes += payload.length - held.length;
-        this.setSuspect(index, false);
-        return 'replaced';
-      }
       this.counters.conflicts++;
       return 'conflict';
     }
     this.slices[index] = payload;
-    this.setSuspect(index, likePrevious);
     this.received++;
     this.heldBytes += payload.length;
     this.highest = Math.max(this.highest, index);
@@ -211,6 +201,19 @@ export class Transfer {
     this.endSinceLastNew = false;
     if (this.isComplete) this.currentState = 'complete';
     return 'new';
+  }
+
+  /**
+   * After a conflict: the held copy of `index` was a late copy of the device's previous image's,
+   * the new one is not; the new one is kept (not once the image is assembled).
+   */
+  replace(index: number, payload: Buffer): boolean {
+    const held = this.slices[index];
+    if (held === undefined || this.image !== undefined) return false;
+    this.slices[index] = payload;
+    this.heldBytes += payload.length - held.length;
+    this.counters.conflicts--;
+    return true;
   }
 
   /**
@@ -335,15 +338,6 @@ export class Transfer {
     this.slices.fill(undefined);
     this.image = undefined;
     this.heldBytes = 0;
-  }
-
-  private isSuspect(index: number): boolean {
-    return (this.suspects[index >> 3]! & (1 << (index & 7))) !== 0;
-  }
-
-  private setSuspect(index: number, suspect: boolean): void {
-    if (suspect) this.suspects[index >> 3]! |= 1 << (index & 7);
-    else this.suspects[index >> 3]! &= ~(1 << (index & 7));
   }
 
   private offsetOf(index: number): number {

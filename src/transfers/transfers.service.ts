@@ -71,13 +71,21 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
         this.parts.flow.ended(transfer);
       },
     });
-    const journal = new TransferJournal(spool, turn, (transfer, index) => store.forgetPacket(transfer, index));
+    const journal = new TransferJournal(spool, turn, (transfer, index) =>
+      store.forgetPacket(transfer, index),
+    );
     this.parts = {
       limits,
       clock,
       store,
       journal,
-      replies: new TransferReplies(limits.refusalsPerSecond, clock, limits.refusalBudgetAddresses, this.statistics, events),
+      replies: new TransferReplies(
+        limits.refusalsPerSecond,
+        clock,
+        limits.refusalBudgetAddresses,
+        this.statistics,
+        events,
+      ),
       flow: new FlowModes(clock, limits, backlog, turn, journal),
       storer: new TransferStorer(images, store, journal, events, clock),
       images,
@@ -129,8 +137,13 @@ export class TransfersService implements OnModuleInit, OnModuleDestroy {
    */
   async drain(graceMs: number): Promise<number> {
     const { store, clock } = this.parts;
-    const writes = [...store.activeTransfers()].flatMap((transfer) => (transfer.storing ? [transfer.storing] : []));
-    await Promise.race([Promise.all(writes), new Promise((resolve) => clock.setTimeout(() => resolve(undefined), graceMs))]);
+    const writes = [...store.activeTransfers()].flatMap((transfer) =>
+      transfer.storing ? [transfer.storing] : [],
+    );
+    await Promise.race([
+      Promise.all(writes),
+      new Promise((resolve) => clock.setTimeout(() => resolve(undefined), graceMs)),
+    ]);
     const unfinished = store.activeCount + store.dormantCount;
     this.onModuleDestroy();
     return unfinished;

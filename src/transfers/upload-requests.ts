@@ -75,7 +75,12 @@ export class UploadRequests {
     const device = known ?? store.devices.getOrAdd(remote.address, remote.port, request.deviceId, now);
     if (!known) device.ask(CameraOp.UploadRequest, request.packetCount, now, limits.duplicateWindowMs);
     if (existing && existing.state !== 'storing') {
-      abort(this.parts, device, existing, looksLikeExactMultipleBug(existing) ? 'firmware-exact-multiple' : 'device-restarted');
+      abort(
+        this.parts,
+        device,
+        existing,
+        looksLikeExactMultipleBug(existing) ? 'firmware-exact-multiple' : 'device-restarted',
+      );
     }
     const transfer = this.start(device, remote, request);
     if (!transfer) return replies.refuse(request, ReplyStatus.Busy, remote.address);
@@ -130,11 +135,10 @@ export class UploadRequests {
     };
     if (!written && holdMs <= 0) return send(true);
     device.answered(Answer.Pending);
-    const reply = (written ?? Promise.resolve(true)).then(
-      (ok) =>
-        !ok || holdMs <= 0
-          ? send(ok)
-          : new Promise<Reply>((resolve) => clock.setTimeout(() => resolve(send(true)), holdMs)),
+    const reply = (written ?? Promise.resolve(true)).then((ok) =>
+      !ok || holdMs <= 0
+        ? send(ok)
+        : new Promise<Reply>((resolve) => clock.setTimeout(() => resolve(send(true)), holdMs)),
     );
     this.accepts.set(transfer, reply);
     return reply;

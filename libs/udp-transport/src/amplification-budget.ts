@@ -1,6 +1,8 @@
 /** Bytes received from and sent to one address, in the current and the previous window. */
 interface PeerLedger {
   window: number;
+  /** Credited since the eviction scan last passed it (a second chance, instead of reordering the map on every credit). */
+  credited: boolean;
   receivedNow: number;
   receivedBefore: number;
   sentNow: number;
@@ -30,8 +32,10 @@ export interface AmplificationBudgetSettings {
  * windows it is charged to, the total ever sent to an address stays within `factor` × the total
  * ever received from it.
  *
- * Memory is bounded: at most `maxPeers` addresses, the least recently credited forgotten first
- * (which only ever withdraws credit). No timers: windows are rolled lazily, on access.
+ * Memory is bounded: at most `maxPeers` addresses; when full, the oldest address not credited
+ * since the eviction scan last passed it is forgotten (which only ever withdraws credit): a
+ * second-chance scan, so that crediting an address (once per datagram) never reorders the map.
+ * No timers: windows are rolled lazily, on access.
  */
 export class AmplificationBudget {
   private readonly peers = new Map<string, PeerLedger>();
@@ -49,12 +53,11 @@ export class AmplificationBudget {
     let ledger = this.peers.get(address);
     if (ledger === undefined) {
       ledger = this.admit(window);
+      this.peers.set(address, ledger);
     } else {
-      // Re-inserting keeps the map in least-recently-credited order, for eviction.
-      this.peers.delete(address);
       roll(ledger, window);
+      ledger.credited = true;
     }
-    this.peers.set(address, ledger);
     ledger.receivedNow += bytes;
   }
 
@@ -92,16 +95,30 @@ export class AmplificationBudget {
     return Math.floor(this.settings.clock() / this.settings.windowMs);
   }
 
-  /** A zeroed ledger for a new address, recycling the least recently credited one when full. */
+  /** A zeroed ledger for a new address, recycling an evicted one when full. */
   private admit(window: number): PeerLedger {
     if (this.peers.size < this.settings.maxPeers) {
-      return { window, receivedNow: 0, receivedBefore: 0, sentNow: 0, sentBefore: 0 };
+      return { window, credited: false, receivedNow: 0, receivedBefore: 0, sentNow: 0, sentBefore: 0 };
     }
-    const [oldestAddress, oldest] = this.peers.entries().next().value as [string, PeerLedger];
-    this.peers.delete(oldestAddress);
-    oldest.window = window;
-    oldest.receivedNow = oldest.receivedBefore = oldest.sentNow = oldest.sentBefore = 0;
-    return oldest;
+    const evicted = this.evictOne();
+    evicted.window = window;
+    evicted.credited = false;
+    evicted.receivedNow = evicted.receivedBefore = evicted.sentNow = evicted.sentBefore = 0;
+    return evicted;
+  }
+
+  /**
+   * Forgets the oldest address not credited since the scan last passed it; the ones credited are
+   * moved to the end, their mark cleared (each is moved at most once a pass: the scan ends).
+   */
+  private evictOne(): PeerLedger {
+    for (;;) {
+      const [address, ledger] = this.peers.entries().next().value as [string, PeerLedger];
+      this.peers.delete(address);
+      if (!ledger.credited) return ledger;
+      ledger.credited = false;
+      this.peers.set(address, ledger);
+    }
   }
 }
 

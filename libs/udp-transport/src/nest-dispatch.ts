@@ -4,9 +4,17 @@ import type { UdpContext } from './udp-context.js';
 
 /** The parts of Nest's `Server` a `@MessagePattern` or `@EventPattern` handler is served through. */
 export interface NestPipeline {
-  handleRequest(context: UdpContext, produce: () => Promise<Observable<unknown>>, respond: (packet: WritePacket) => void): unknown;
+  handleRequest(
+    context: UdpContext,
+    produce: () => Promise<Observable<unknown>>,
+    respond: (packet: WritePacket) => void,
+  ): unknown;
   transformToObservable(value: unknown): Observable<unknown>;
-  handleEvent(pattern: string, packet: { pattern: string; data: unknown }, context: UdpContext): Promise<unknown>;
+  handleEvent(
+    pattern: string,
+    packet: { pattern: string; data: unknown },
+    context: UdpContext,
+  ): Promise<unknown>;
 }
 
 /**

@@ -96,7 +96,12 @@ export class UdpEndpoint {
   /**
    * Sends one datagram without a promise (the reply path): `done` hears of a failure, once.
    */
-  sendQuietly(datagram: Uint8Array, port: number, address: string, done: (error: Error | null) => void): void {
+  sendQuietly(
+    datagram: Uint8Array,
+    port: number,
+    address: string,
+    done: (error: Error | null) => void,
+  ): void {
     try {
       this.socket.send(datagram, port, address, done);
     } catch (error) {

@@ -47,7 +47,9 @@ export class UdpFailures {
   dropOutgoing(reason: UdpDropReason, address: string, port: number): number {
     const count = this.drop(reason, address, port);
     if (reason === UdpDropReason.AMPLIFICATION_LIMIT && isLoggableCount(count)) {
-      this.logger.warn(`a datagram to ${address}:${port} over its amplification budget (${count} dropped so far)`);
+      this.logger.warn(
+        `a datagram to ${address}:${port} over its amplification budget (${count} dropped so far)`,
+      );
     }
     return count;
   }

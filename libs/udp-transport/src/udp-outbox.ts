@@ -74,7 +74,13 @@ export class UdpOutbox {
    * Sends what a handler produced: a Buffer or an array of them now (held to the end of the
    * turn), nothing for undefined or null, and a Promise's or an Observable's values once there.
    */
-  deliver(result: unknown, endpoint: UdpEndpoint, port: number, address: string, problems: DeliveryProblems): void {
+  deliver(
+    result: unknown,
+    endpoint: UdpEndpoint,
+    port: number,
+    address: string,
+    problems: DeliveryProblems,
+  ): void {
     if (result === undefined || result === null) return;
     if (isDatagram(result)) {
       this.send(endpoint, result, port, address);
@@ -98,7 +104,10 @@ export class UdpOutbox {
   /** Like {@link send}, resolving once the datagram left (true) or was dropped (false). */
   push(endpoint: UdpEndpoint, datagram: Uint8Array, port: number, address: string): Promise<boolean> {
     if (!this.admit(datagram, port, address)) return Promise.resolve(false);
-    if (!this.turn.open) return endpoint.send(datagram, port, address).then((error) => this.settle(error, datagram, port, address));
+    if (!this.turn.open)
+      return endpoint
+        .send(datagram, port, address)
+        .then((error) => this.settle(error, datagram, port, address));
     return new Promise((resolve) => {
       this.settlers.set(this.datagrams.length, resolve);
       this.endpoints.push(endpoint);
@@ -139,12 +148,21 @@ export class UdpOutbox {
     for (let index = 0; index < count; index++) {
       const settle = this.settlers.get(index);
       if (settle) {
-        const [datagram, port, address] = [this.datagrams[index]!, this.ports[index]!, this.addresses[index]!];
+        const [datagram, port, address] = [
+          this.datagrams[index]!,
+          this.ports[index]!,
+          this.addresses[index]!,
+        ];
         void this.endpoints[index]!.send(datagram, port, address).then((error) =>
           settle(this.settle(error, datagram, port, address)),
         );
       } else {
-        this.transmit(this.endpoints[index]!, this.datagrams[index]!, this.ports[index]!, this.addresses[index]!);
+        this.transmit(
+          this.endpoints[index]!,
+          this.datagrams[index]!,
+          this.ports[index]!,
+          this.addresses[index]!,
+        );
       }
     }
     this.settlers.clear();
