@@ -1,11 +1,8 @@
 import type { EndOfTurn } from '#udp-transport';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { FlowMode } from '../common/transfer-model.js';
+import type { ReceiveBacklog } from '../udp/receive-backlog.js';
 
-/** Bytes still unread in the gateway's receive queue; undefined when the system cannot tell. */
-export type ReceiveBacklog = () => Promise<number | undefined>;
-
-export const RECEIVE_BACKLOG = Symbol('RECEIVE_BACKLOG');
 
 /** While datagrams are still queued at the window's end, look again this often… */
 const BACKLOG_RECHECK_MS = 5;

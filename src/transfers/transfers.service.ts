@@ -7,7 +7,7 @@ import type { Spool } from '../spool/spool.js';
 import { ImageStore } from '../storage/image-store.js';
 import { DataPackets } from './data-packets.js';
 import { EndOfTransferRounds } from './end-of-transfer.js';
-import { RECEIVE_BACKLOG, type ReceiveBacklog } from './flow-probe.js';
+import { RECEIVE_BACKLOG, type ReceiveBacklog } from '../udp/receive-backlog.js';
 import { FlowModes } from './flow-modes.js';
 import { looksLikeExactMultipleBug, type TransferParts } from './transfer-parts.js';
 import { TransferEvents } from './transfer-events.js';

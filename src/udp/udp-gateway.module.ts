@@ -3,7 +3,7 @@ import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core
 import { CameraOp, ClientType } from '#protocol';
 import { EndOfTurn, registerDatagramHandlers, UdpServer } from '#udp-transport';
 import { Environment } from '../config/index.js';
-import { RECEIVE_BACKLOG, type ReceiveBacklog } from '../transfers/flow-probe.js';
+import { RECEIVE_BACKLOG, type ReceiveBacklog } from './receive-backlog.js';
 import { cameraDatagramDecoder } from './camera-datagram-decoder.js';
 import { DatagramCounts } from './datagram-counts.js';
 
