@@ -59,9 +59,13 @@ export class CompletedLog {
         const copy = `${name}.${now}`;
         await copyFile(path, join(this.directory, QUARANTINE_FOLDER, copy));
         await truncate(path, validBytes);
-        quarantined.push({ file: copy, reason: `unreadable after ${completions.length} records (${file.length - validBytes} bytes)` });
+        quarantined.push({
+          file: copy,
+          reason: `unreadable after ${completions.length} records (${file.length - validBytes} bytes)`,
+        });
       }
-      if (unknownRecords > 0) quarantined.push({ file: name, reason: `${unknownRecords} records of an unknown shape skipped` });
+      if (unknownRecords > 0)
+        quarantined.push({ file: name, reason: `${unknownRecords} records of an unknown shape skipped` });
       completed.push(...completions.filter((completion) => completion.storedAt + this.ttlMs > now));
     }
     return { completed: completed.sort((a, b) => a.storedAt - b.storedAt), quarantined };

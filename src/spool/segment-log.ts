@@ -1,9 +1,6 @@
-import { closeSync, ftruncateSync, openSync, writevSync } from 'node:fs';
-import { copyFile, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writevSync } from 'node:fs';
 import type { FlowMode } from '../common/transfer-model.js';
 import {
-  decodeSegment,
   encodeEnd,
   encodeFlowMode,
   encodeHeader,
@@ -11,26 +8,15 @@ import {
   packetRecordBytes,
   replay,
   transferIdBytes,
-  type SegmentContents,
   type SpoolContents,
   type SpoolHeader,
 } from './segment-format.js';
-import { QUARANTINE_FOLDER, type Quarantined } from './spool-files.js';
-
-const SEGMENT_NAME = /^segment-(\d+)\.log$/;
+import { MAX_LIVE_SEGMENTS, SegmentFiles, type Segment } from './segment-files.js';
+import { readSegments } from './segment-recovery.js';
+import type { Quarantined } from './spool-files.js';
 
 /** By default, a segment is left for the next once this full. */
 const SEGMENT_BYTES = 8 * 1024 ** 2;
-
-/**
- * Segments still needed, the one written included, beyond which the transfers holding the oldest
- * (slow ones, among many finished) are written again at the head so it can be reused: the spool's
- * disk stays near this many segments whatever the mix of fast and slow cameras.
- */
-export const MAX_LIVE_SEGMENTS = 4;
-
-/** Free segments kept for reuse (their blocks already allocated); older ones are deleted. */
-export const MAX_FREE_SEGMENTS = 2;
 
 /** How a segment log is set up. */
 export interface SegmentLogOptions {
@@ -53,16 +39,6 @@ export interface SegmentRecovery {
 
 /** The packets a transfer holds, for writing it again further on in the log. */
 export type PacketSource = (index: number) => Buffer | undefined;
-
-interface Segment {
-  readonly name: string;
-  readonly file: number;
-  epoch: number;
-  /** Bytes of records of the current epoch. */
-  length: number;
-  /** Transfers with records here that have not ended. */
-  readonly holders: Set<string>;
-}
 
 interface SpooledTransfer {
   readonly header: SpoolHeader;
@@ -91,33 +67,21 @@ interface Batch {
  * off the packet path's cost (see the README for the measurements); it survives the process, not
  * a power cut (the finished image itself is fsynced before it is acknowledged).
  *
- * The log is cut into segments, reused once none of their transfers is in flight any more:
- * overwriting blocks a file already has costs the filesystem no allocation. Segments are freed
- * and reused oldest first, so that a transfer's end is never overwritten before its start: what
- * a restart reads back never brings an ended transfer back to life.
+ * The log is cut into segments ({@link SegmentFiles}), reused once none of their transfers is in
+ * flight any more; a transfer that lingers while others finish (a slow camera) is written again at
+ * the head, so that the log stays within a few segments.
  */
 export class SegmentLog {
   private readonly transfers = new Map<string, SpooledTransfer>();
-  /** Segments still needed, oldest first; the last is written to. */
-  private readonly liveSegments: Segment[] = [];
-  /** Segments free for reuse, oldest first. */
-  private readonly freeSegments: Segment[] = [];
-  /** Segments a previous process wrote, kept until the transfers recovered from them are written again. */
-  private retiredSegments: Segment[] = [];
-  private nextSegmentNumber = 0;
-  private epoch = 0;
+  private readonly segments: SegmentFiles;
   private batch: Batch = emptyBatch();
   /** Whether this turn's batch holds records; whether a write of it failed already (a rotation). */
   private batchOpen = false;
   private batchFailed = false;
   /** Settles with this turn's write, for whoever asked (`whenWritten`). */
   private waiting: { readonly promise: Promise<boolean>; resolve(ok: boolean): void } | undefined;
-  /** Segments found damaged at start-up: emptied once what preceded the damage is written again. */
-  private damagedSegments: Segment[] = [];
   private readonly segmentBytes: number;
   private readonly touch: () => void;
-  /** Files being deleted, off the datagram path. */
-  private readonly deletions = new Set<Promise<void>>();
 
   constructor(
     readonly directory: string,
@@ -125,10 +89,7 @@ export class SegmentLog {
   ) {
     this.segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
     this.touch = options.touch ?? (() => setImmediate(() => this.flush()));
-  }
-
-  private get quarantineDirectory(): string {
-    return join(this.directory, QUARANTINE_FOLDER);
+    this.segments = new SegmentFiles(directory);
   }
 
   /**
@@ -138,59 +99,26 @@ export class SegmentLog {
    * damage is still read), then emptied at `settle`, so that it is never copied again.
    */
   async recover(names: readonly string[], now: number): Promise<SegmentRecovery> {
-    const quarantined: Quarantined[] = [];
-    const segments: { segment: Segment; contents: SegmentContents }[] = [];
-    for (const name of names) {
-      const number = SEGMENT_NAME.exec(name)?.[1];
-      if (number === undefined) continue;
-      const path = join(this.directory, name);
-      this.nextSegmentNumber = Math.max(this.nextSegmentNumber, Number(number) + 1);
-      const contents = decodeSegment(await readFile(path));
-      const segment = this.openSegment(name, 'r+');
-      if (contents.damage) {
-        const copy = `${name}.${now}`;
-        await copyFile(path, join(this.quarantineDirectory, copy));
-        quarantined.push({ file: copy, reason: `${contents.damage} after ${contents.records.length} records` });
-        this.damagedSegments.push(segment);
-      }
-      segment.epoch = contents.epoch ?? 0;
-      segments.push({ segment, contents });
-    }
+    const { found, quarantined } = await readSegments(this.directory, names, now);
+    const segments = found.map(({ name, number, contents }) => ({
+      contents,
+      segment: this.segments.retire(name, number, contents.epoch ?? 0, contents.damage !== undefined),
+    }));
     segments.sort((a, b) => a.segment.epoch - b.segment.epoch);
     const inFlight = replay(segments.flatMap(({ contents }) => contents.records));
-    this.epoch = segments.reduce((highest, { segment }) => Math.max(highest, segment.epoch), 0);
-    this.retiredSegments = segments.map(({ segment }) => segment);
     // A new file: the retired segments hold the only copy of what was recovered until `settle`.
-    this.startSegment(this.createSegment());
+    this.segments.advance();
     return { inFlight, quarantined };
   }
 
-  /**
-   * Writes what was recovered and written again for good; from then on the previous process's
-   * segments are reused. Returns whether the write succeeded (if not, they are kept on disk).
-   */
+  /** Writes what was recovered and begun again; false when it could not be (the old segments are kept). */
   settle(): boolean {
     const ok = this.flush();
-    if (ok) {
-      for (const segment of this.damagedSegments) {
-        try {
-          ftruncateSync(segment.file, 0);
-        } catch {
-          // Still damaged: copied to quarantine again at the next start, read up to the damage.
-        }
-      }
-      this.damagedSegments = [];
-      this.freeSegments.push(...this.retiredSegments);
-      this.retiredSegments = [];
-      this.trimFreeSegments();
-    }
+    if (ok) this.segments.reuseRetired();
     return ok;
   }
 
-  /**
-   * Starts a transfer's record; `packets` lets the spool write the transfer again further on in
-   * the log when it lingers. Like every record, written at the end of the turn (`whenWritten`).
-   */
+  /** Starts a transfer's record; `packets` lets the log write it again further on when it lingers. */
   begin(header: SpoolHeader, packets: PacketSource): void {
     const transfer: SpooledTransfer = {
       header,
@@ -209,7 +137,7 @@ export class SegmentLog {
     if (!transfer) throw new Error(`transfer ${transferId} was not begun in the spool`);
     // Once per packet: no closure, the size is known before encoding.
     this.makeRoomFor(packetRecordBytes(transfer.id, payload));
-    this.appendToBatch(transfer, encodePacket(this.epoch, transfer.id, index, payload));
+    this.appendToBatch(transfer, encodePacket(this.segments.epoch, transfer.id, index, payload));
   }
 
   recordFlowMode(transferId: string, mode: FlowMode): void {
@@ -219,10 +147,7 @@ export class SegmentLog {
     this.add(transfer, (epoch) => encodeFlowMode(epoch, transfer.id, mode));
   }
 
-  /**
-   * Resolves once the records added so far are written: true, or false when the write failed.
-   * Undefined when nothing waits to be written.
-   */
+  /** Resolves once the records added so far are written (false: the write failed); undefined when none wait. */
   whenWritten(): Promise<boolean> | undefined {
     if (!this.batchOpen) return undefined;
     if (!this.waiting) {
@@ -231,11 +156,6 @@ export class SegmentLog {
       this.waiting = { promise, resolve };
     }
     return this.waiting.promise;
-  }
-
-  /** Whether the transfer is in the log. */
-  holds(transferId: string): boolean {
-    return this.transfers.has(transferId);
   }
 
   /** Ends a transfer (completed, expired, or replaced); nothing when the spool does not hold it. */
@@ -247,7 +167,7 @@ export class SegmentLog {
     // are freed oldest first.
     this.add(undefined, (epoch) => encodeEnd(epoch, transfer.id));
     for (const segment of transfer.segments) segment.holders.delete(transferId);
-    this.releaseOldSegments();
+    this.segments.releaseOld();
   }
 
   /** Writes what waits, then closes every file; transfers in flight stay on disk for the next start. */
@@ -256,16 +176,9 @@ export class SegmentLog {
     this.abandon();
   }
 
-  /**
-   * Closes every file without writing what waits (a process killed now: its last turn's records
-   * are lost, and so are the replies that waited for them).
-   */
+  /** Closes every file without writing what waits (a process killed now loses its last turn). */
   abandon(): void {
-    for (const segment of [...this.liveSegments, ...this.freeSegments, ...this.retiredSegments])
-      closeQuietly(segment.file);
-    this.liveSegments.length = 0;
-    this.freeSegments.length = 0;
-    this.retiredSegments = [];
+    this.segments.closeAll();
     this.transfers.clear();
     this.batch = emptyBatch();
     this.batchOpen = false;
@@ -288,14 +201,14 @@ export class SegmentLog {
    * far is written there and the record goes to the next segment, encoded for its epoch.
    */
   private add(transfer: SpooledTransfer | undefined, encode: (epoch: number) => Buffer[]): void {
-    let record = encode(this.epoch);
-    if (this.makeRoomFor(byteLength(record))) record = encode(this.epoch);
+    let record = encode(this.segments.epoch);
+    if (this.makeRoomFor(byteLength(record))) record = encode(this.segments.epoch);
     this.appendToBatch(transfer, record);
   }
 
   /** Moves to the next segment when `bytes` more would overflow this one; whether it did. */
   private makeRoomFor(bytes: number): boolean {
-    const used = this.current.length + this.batch.bytes;
+    const used = this.segments.current.length + this.batch.bytes;
     if (used === 0 || used + bytes <= this.segmentBytes) return false;
     if (!this.writeBatch()) this.batchFailed = true;
     this.rotate();
@@ -308,8 +221,9 @@ export class SegmentLog {
       this.batch.bytes += buffer.length;
     }
     if (transfer) {
-      transfer.segments.add(this.current);
-      this.current.holders.add(transfer.header.transferId);
+      const current = this.segments.current;
+      transfer.segments.add(current);
+      current.holders.add(transfer.header.transferId);
     }
     if (!this.batchOpen) {
       this.batchOpen = true;
@@ -317,19 +231,12 @@ export class SegmentLog {
     }
   }
 
-  /** The segment written to. */
-  private get current(): Segment {
-    const segment = this.liveSegments.at(-1);
-    if (!segment) throw new Error('the spool was not recovered before use');
-    return segment;
-  }
-
   /** Writes the batch at the end of the current segment; false when the disk refused it. */
   private writeBatch(): boolean {
     const batch = this.batch;
     if (batch.buffers.length === 0) return true;
     this.batch = emptyBatch();
-    const segment = this.current;
+    const segment = this.segments.current;
     try {
       writevSync(segment.file, batch.buffers, segment.length);
     } catch {
@@ -344,8 +251,8 @@ export class SegmentLog {
         transfer.segments.delete(old);
       }
     }
-    this.releaseOldSegments();
-    this.trimFreeSegments();
+    this.segments.releaseOld();
+    this.segments.trim();
     return true;
   }
 
@@ -354,76 +261,27 @@ export class SegmentLog {
    * beyond the last MAX_LIVE_SEGMENTS again there, so those are freed once this batch is written.
    */
   private rotate(): void {
-    this.startSegment(this.freeSegments.shift() ?? this.createSegment());
+    this.segments.advance();
+    const epoch = this.segments.epoch;
     const lingering = new Set<string>();
-    for (const segment of this.liveSegments.slice(0, -MAX_LIVE_SEGMENTS)) {
+    for (const segment of this.segments.live.slice(0, -MAX_LIVE_SEGMENTS)) {
       for (const transferId of segment.holders) lingering.add(transferId);
     }
     for (const transferId of lingering) {
       const transfer = this.transfers.get(transferId);
       if (!transfer) continue;
-      this.appendToBatch(
-        transfer,
-        encodeHeader(this.epoch, { ...transfer.header, flowMode: transfer.flowMode }),
-      );
+      this.appendToBatch(transfer, encodeHeader(epoch, { ...transfer.header, flowMode: transfer.flowMode }));
       for (let index = 0; index < transfer.header.packetCount; index++) {
         const payload = transfer.packets(index);
-        if (payload) this.appendToBatch(transfer, encodePacket(this.epoch, transfer.id, index, payload));
+        if (payload) this.appendToBatch(transfer, encodePacket(epoch, transfer.id, index, payload));
       }
       this.batch.moved.push(transfer);
     }
   }
 
-  private startSegment(segment: Segment): void {
-    segment.epoch = ++this.epoch;
-    segment.length = 0;
-    segment.holders.clear();
-    this.liveSegments.push(segment);
-  }
-
-  /** Frees the oldest segments once nothing in flight has records there (never the current one). */
-  private releaseOldSegments(): void {
-    while (this.liveSegments.length > 1 && this.liveSegments[0]!.holders.size === 0) {
-      this.freeSegments.push(this.liveSegments.shift()!);
-    }
-  }
-
-  /**
-   * Deletes the oldest free segments beyond those kept for reuse. Only once the batch is written:
-   * the ends of the transfers they held may be in it.
-   */
-  private trimFreeSegments(): void {
-    while (this.freeSegments.length > MAX_FREE_SEGMENTS) {
-      const segment = this.freeSegments.shift()!;
-      closeQuietly(segment.file);
-      this.deleteLater(segment.name);
-    }
-  }
-
   /** Resolves once the files the spool let go of are deleted. */
   async deletionsDone(): Promise<void> {
-    await Promise.all(this.deletions);
-  }
-
-  private deleteLater(name: string): void {
-    const deletion: Promise<void> = rm(join(this.directory, name), { force: true })
-      .catch(() => undefined)
-      .finally(() => this.deletions.delete(deletion));
-    this.deletions.add(deletion);
-  }
-
-  private createSegment(): Segment {
-    return this.openSegment(`segment-${String(this.nextSegmentNumber++).padStart(6, '0')}.log`, 'w+');
-  }
-
-  private openSegment(name: string, flags: 'r+' | 'w+'): Segment {
-    return {
-      name,
-      file: openSync(join(this.directory, name), flags),
-      epoch: 0,
-      length: 0,
-      holders: new Set(),
-    };
+    await this.segments.deletionsDone();
   }
 }
 
@@ -435,12 +293,4 @@ function byteLength(buffers: readonly Buffer[]): number {
 
 function emptyBatch(): Batch {
   return { buffers: [], bytes: 0, moved: [] };
-}
-
-function closeQuietly(file: number): void {
-  try {
-    closeSync(file);
-  } catch {
-    // Already closed: nothing to release.
-  }
 }

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { SeededRandom } from '#camera-emulator';
 import type { CompletedTransfer, FlowMode } from '../common/transfer-model.js';
 import type { SpoolHeader } from './segment-format.js';
-import { MAX_FREE_SEGMENTS, MAX_LIVE_SEGMENTS } from './segment-log.js';
+import { MAX_FREE_SEGMENTS, MAX_LIVE_SEGMENTS } from './segment-files.js';
 import { Spool, type SpoolOptions } from './spool.js';
 
 const TTL_MS = 60_000;
@@ -194,8 +194,13 @@ describe('Spool (real files)', () => {
     spool.segments.begin(header, () => undefined);
     spool.segments.append(header.transferId, 0, Buffer.alloc(1016, 1));
     assert.equal(await spool.segments.whenWritten(), true);
-    for (let index = 1; index < 6; index++) spool.segments.append(header.transferId, index, Buffer.alloc(1016, 1));
-    assert.equal(await spool.segments.whenWritten(), false, 'the records past the first segment went to /dev/full');
+    for (let index = 1; index < 6; index++)
+      spool.segments.append(header.transferId, index, Buffer.alloc(1016, 1));
+    assert.equal(
+      await spool.segments.whenWritten(),
+      false,
+      'the records past the first segment went to /dev/full',
+    );
   });
 
   it('moves a file it does not know to quarantine, and copies a damaged segment there, keeping what precedes the damage', async () => {
