@@ -1,10 +1,10 @@
 import {
-  payloadPerPacket,
   type FlowMode,
   type RemoteEndpoint,
   type TransferDescriptor,
   type TransferParameters,
 } from '../common/transfer-model.js';
+import { PacketSlots } from './packet-slots.js';
 
 /**
  * - accepted: the upload request was accepted, no data yet;
@@ -39,8 +39,7 @@ export interface TransferCounters {
 
 /**
  * One image on its way in, and the one place its lifecycle changes: every transition is a
- * method here. Payloads are kept as the datagrams' own slices until the image is whole: memory
- * grows with data received, never with what the request announced.
+ * method here. Its packets are reassembled by {@link PacketSlots}.
  */
 export class Transfer {
   readonly counters: TransferCounters = {
@@ -59,30 +58,23 @@ export class Transfer {
   acceptSentAt: number | undefined;
   /** The CRC-32 a generation-C device announced with its end of transfer. */
   expectedChecksum: number | undefined;
-  /** Set while storing or after a failed write: the assembled image. */
-  image: Buffer | undefined;
   /** Settles when the write under way ends; true when stored. */
   storing: Promise<boolean> | undefined;
 
   private currentState: TransferState = 'accepted';
   private mode: FlowMode;
-  private endSeen = false;
   /** Whether an end of transfer came after the last new packet (burst firmware sends it after its burst). */
   private endSinceLastNew = false;
   private asleepSince: number | undefined;
-  private readonly slices: (Buffer | undefined)[];
-  private received = 0;
-  private heldBytes = 0;
-  private highest = -1;
+  private readonly slots: PacketSlots;
   private lastNewIndex = -1;
   private lastNewAt = 0;
   /**
-   * Set when the same request came again after data had arrived: a late copy of the request, or
-   * the device restarted with a new image of the same size. The packets that follow tell: those
-   * identical to the ones held, from index 0 on, are collected here; the first that differs means
-   * a restart.
+   * Set when the same request came again after data had arrived (a late copy of the request, or
+   * the device restarted with a new image of the same size): how many packets, from 0 on, it has
+   * sent again identically since.
    */
-  private echoes: Set<number> | undefined;
+  private echoed: number | undefined;
 
   constructor(
     readonly transferId: string,
@@ -95,8 +87,7 @@ export class Transfer {
   ) {
     this.lastActivityAt = acceptedAt;
     this.mode = flowMode;
-    // One slot a packet: bounded by the one-byte packet count, not by anything the device claims.
-    this.slices = new Array<Buffer | undefined>(parameters.packetCount);
+    this.slots = new PacketSlots(parameters);
   }
 
   get state(): TransferState {
@@ -107,36 +98,31 @@ export class Transfer {
     return this.mode;
   }
 
-  /** Whether the device has sent an end of transfer (only burst firmware does). */
-  get sawEndOfTransfer(): boolean {
-    return this.endSeen;
-  }
-
   get dormantSince(): number | undefined {
     return this.asleepSince;
   }
 
   get receivedPackets(): number {
-    return this.received;
+    return this.slots.received;
   }
 
   /** Bytes this transfer keeps in memory (slices, or the assembled image). */
   get bufferedBytes(): number {
-    return this.heldBytes;
+    return this.slots.heldBytes;
   }
 
   get isComplete(): boolean {
-    return this.received === this.parameters.packetCount;
+    return this.slots.isComplete;
   }
 
   /** Stop-and-wait: the index the device sends next (it never sends i+1 before i was ACKed). */
   get nextExpected(): number {
-    return this.highest + 1;
+    return this.slots.highestIndex + 1;
   }
 
-  /** Whether every packet below the highest received is in (stop-and-wait firmware never fills a hole). */
-  get hasHoles(): boolean {
-    return this.received < this.highest + 1;
+  /** Set while storing or after a failed write: the assembled image. */
+  get image(): Buffer | undefined {
+    return this.slots.assembled;
   }
 
   /**
@@ -166,18 +152,12 @@ export class Transfer {
   }
 
   holds(index: number): boolean {
-    return this.image !== undefined || this.slices[index] !== undefined;
+    return this.slots.holds(index);
   }
 
   /** The payload held for `index`, if any. */
   payloadAt(index: number): Buffer | undefined {
-    if (!this.image) return this.slices[index];
-    const offset = this.offsetOf(index);
-    const end =
-      index === this.parameters.packetCount - 1
-        ? this.image.length
-        : offset + payloadPerPacket(this.parameters);
-    return this.image.subarray(offset, end);
+    return this.slots.payloadAt(index);
   }
 
   /** Keeps a validated payload; a second copy of an index is a duplicate, or a conflict if its bytes differ. */
@@ -185,17 +165,12 @@ export class Transfer {
     this.lastActivityAt = now;
     this.firstPacketAt ??= now;
     if (this.currentState === 'accepted') this.currentState = 'receiving';
-    const held = this.payloadAt(index);
-    if (held !== undefined) {
+    const outcome = this.slots.put(index, payload);
+    if (outcome !== 'new') {
       this.counters.duplicates++;
-      if (held.equals(payload)) return 'duplicate';
-      this.counters.conflicts++;
-      return 'conflict';
+      if (outcome === 'conflict') this.counters.conflicts++;
+      return outcome;
     }
-    this.slices[index] = payload;
-    this.received++;
-    this.heldBytes += payload.length;
-    this.highest = Math.max(this.highest, index);
     this.lastNewIndex = index;
     this.lastNewAt = now;
     this.endSinceLastNew = false;
@@ -208,10 +183,7 @@ export class Transfer {
    * the new one is not; the new one is kept (not once the image is assembled).
    */
   replace(index: number, payload: Buffer): boolean {
-    const held = this.slices[index];
-    if (held === undefined || this.image !== undefined) return false;
-    this.slices[index] = payload;
-    this.heldBytes += payload.length - held.length;
+    if (!this.slots.replace(index, payload)) return false;
     this.counters.conflicts--;
     return true;
   }
@@ -236,7 +208,6 @@ export class Transfer {
   /** The device sent end of transfer: it is burst firmware. */
   endOfTransfer(now: number, checksum: number | undefined): void {
     this.lastActivityAt = now;
-    this.endSeen = true;
     this.endSinceLastNew = true;
     this.counters.endOfTransferRounds++;
     if (checksum !== undefined) this.expectedChecksum = checksum;
@@ -244,11 +215,11 @@ export class Transfer {
 
   /** The same request came again while data was arriving: the next packets decide. */
   suspectRestart(): void {
-    if (this.currentState !== 'accepted') this.echoes ??= new Set();
+    if (this.currentState !== 'accepted') this.echoed ??= 0;
   }
 
   get restartSuspected(): boolean {
-    return this.echoes !== undefined;
+    return this.echoed !== undefined;
   }
 
   /**
@@ -259,54 +230,40 @@ export class Transfer {
    * last it was ACKed (which clears the doubt).
    */
   showsRestart(index: number, outcome: PacketOutcome): boolean {
-    if (!this.echoes) return false;
-    const inOrder = index === this.echoes.size;
+    if (this.echoed === undefined) return false;
+    const inOrder = index === this.echoed;
     if (outcome === 'duplicate' || outcome === 'replaced') {
-      if (inOrder) this.echoes.add(index);
+      if (inOrder) this.echoed++;
       return false;
     }
-    if (outcome === 'new' && index === this.highest && !this.hasHoles && index > this.echoes.size) {
-      this.echoes = undefined;
-      return false;
-    }
-    return inOrder || outcome === 'new';
+    const goesOn = index === this.slots.highestIndex && !this.slots.hasHoles && index > this.echoed;
+    if (outcome === 'new' && goesOn) this.echoed = undefined;
+    else return inOrder || outcome === 'new';
+    return false;
   }
 
-  /** The packets the device sent again identically since its repeated request, to keep in the new transfer. */
+  /** The packets the device sent again identically since its repeated request (0, 1, … in order). */
   echoedPackets(): [number, Buffer][] {
-    return [...(this.echoes ?? [])].map((index) => [index, this.payloadAt(index)!]);
+    return Array.from({ length: this.echoed ?? 0 }, (_, index) => [index, this.payloadAt(index)!]);
   }
 
   /** The first `limit` indices not received yet, in order. */
   missing(limit: number): number[] {
-    const missing: number[] = [];
-    if (this.isComplete) return missing;
-    for (let index = 0; index < this.parameters.packetCount && missing.length < limit; index++) {
-      if (this.slices[index] === undefined) missing.push(index);
-    }
-    return missing;
+    return this.slots.missing(limit);
   }
 
   /** Takes back a packet that could not be spooled: the device's resend will be new again. */
   forget(index: number): void {
-    const slice = this.slices[index];
-    if (slice === undefined || this.image) return;
-    this.slices[index] = undefined;
-    this.received--;
-    this.heldBytes -= slice.length;
-    if (this.currentState === 'complete') this.currentState = 'receiving';
+    this.slots.forget(index);
+    if (this.currentState === 'complete' && !this.isComplete) this.currentState = 'receiving';
   }
 
   /** Joins the slices into the image and lets them go; the write starts. */
   startStoring(now: number): Buffer {
     if (!this.readyToStore) throw new Error(`transfer ${this.transferId} is not ready to store`);
-    if (!this.image) {
-      this.image = Buffer.concat(this.slices as Buffer[], this.heldBytes);
-      this.slices.fill(undefined);
-      this.completedAt = now;
-    }
+    this.completedAt ??= now;
     this.currentState = 'storing';
-    return this.image;
+    return this.slots.assemble();
   }
 
   /** The write failed: the next retry of the device writes again. */
@@ -335,12 +292,6 @@ export class Transfer {
 
   /** Drops every payload byte held. */
   release(): void {
-    this.slices.fill(undefined);
-    this.image = undefined;
-    this.heldBytes = 0;
-  }
-
-  private offsetOf(index: number): number {
-    return index * payloadPerPacket(this.parameters);
+    this.slots.release();
   }
 }
