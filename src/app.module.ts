@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ApiModule } from './api/api.module.js';
 import { ClassificationModule } from './classification/classification.module.js';
+import { DeliveryModule } from './delivery/delivery.module.js';
 import { AppConfigModule, type Environment } from './config/index.js';
 import { GalleryModule } from './gallery/gallery.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         MetricsModule,
         LiveModule,
         ApiModule,
+        DeliveryModule,
         WebModule,
         GalleryModule,
       ],

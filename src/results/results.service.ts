@@ -33,7 +33,8 @@ export class ResultsService implements OnModuleInit, OnApplicationBootstrap, OnM
   private readonly logger = new Logger('Results');
   readonly images: RecentImages;
   readonly devices = new DeviceRegistry();
-  private scanning: Promise<void> = Promise.resolve();
+  private finishScan!: () => void;
+  private readonly scanned = new Promise<void>((resolve) => (this.finishScan = resolve));
   private stopped = false;
   private prunedDaysCheck: TimerHandle | undefined;
 
@@ -49,9 +50,9 @@ export class ResultsService implements OnModuleInit, OnApplicationBootstrap, OnM
     this.images = new RecentImages(env.RESULTS_INDEX_MAX);
   }
 
-  /** Resolves once the start-up scan is done. */
+  /** Resolves once the start-up scan is done (or failed): the index holds what the disk had. */
   get indexed(): Promise<void> {
-    return this.scanning;
+    return this.scanned;
   }
 
   onModuleInit(): void {
@@ -62,7 +63,7 @@ export class ResultsService implements OnModuleInit, OnApplicationBootstrap, OnM
   onApplicationBootstrap(): void {
     // Not awaited: the UDP side starts without waiting for the scan; what comes live meanwhile
     // is kept, and the scan adds only what the index does not have.
-    this.scanning = this.scan();
+    void this.scan().finally(() => this.finishScan());
     this.prunedDaysCheck = this.clock.setInterval(() => void this.forgetPrunedDays(), PRUNED_DAYS_CHECK_MS);
   }
 
@@ -124,6 +125,7 @@ export class ResultsService implements OnModuleInit, OnApplicationBootstrap, OnM
     this.devices.observe(image.summary, image.storedAtMs);
     this.live.publish('image.stored', image.summary);
     this.publishDevice(image);
+    this.events.emit('stored', image.summary);
   }
 
   private analysed(record: ImageRecord): void {
@@ -136,7 +138,9 @@ export class ResultsService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   private publishDevice(image: IndexedImage): void {
     const device = this.devices.summary(image.summary.deviceKey, this.clock.now());
-    if (device) this.live.publish('device.seen', device);
+    if (!device) return;
+    this.live.publish('device.seen', device);
+    this.events.emit('device', device);
   }
 
   private async scan(): Promise<void> {
@@ -158,8 +162,6 @@ export class ResultsService implements OnModuleInit, OnApplicationBootstrap, OnM
       });
     } catch (error) {
       this.logger.error({ msg: 'start-up scan of recent images failed', error: (error as Error).message });
-    } finally {
-      this.events.emit('indexed');
     }
   }
 
