@@ -150,12 +150,21 @@ describe('results over MQTT, with a real Mosquitto broker', { skip: tools.skip }
   }
 
   async function allReceived(count: number, timeoutMs: number): Promise<void> {
-    await eventually(
-      `${count} distinct results received`,
-      async () => (new Set(consumer.results.map((r) => r.payload.imageId)).size >= count ? true : undefined),
-      timeoutMs,
-      50,
-    );
+    try {
+      await eventually(
+        `${count} distinct results received`,
+        async () =>
+          new Set(consumer.results.map((r) => r.payload.imageId)).size >= count ? true : undefined,
+        timeoutMs,
+        50,
+      );
+    } catch (error) {
+      const received = new Set(consumer.results.map((r) => r.payload.imageId)).size;
+      throw new Error(
+        `${(error as Error).message}: ${received} received\ngateway:\n${gateway.output.slice(-4000)}\nbroker:\n${broker.logs()}`,
+        { cause: error },
+      );
+    }
   }
 
   before(async () => {

@@ -19,11 +19,14 @@ export const OUTBOX_FOLDER = '.outbox';
 /** Longest a result waits for those of its device's earlier images (see DeviceOrder). */
 const ORDER_WAIT_MS = 10_000;
 
+/** How far out of analysis order results may be appended: the wait, and batches analysed meanwhile. */
+const REORDER_WINDOW_MS = ORDER_WAIT_MS + 50_000;
+
 /** What MQTT and the webhook carry of one analysed image: its summary and the gateway's id. */
 export type ResultPayload = ImageSummary & { readonly gatewayId: string };
 
-function isAfter(mark: RecoveryMark, analysedAt: string, imageId: string): boolean {
-  return analysedAt > mark.analysedAt || (analysedAt === mark.analysedAt && !mark.imageIds.includes(imageId));
+function missedBy(mark: RecoveryMark, analysedAt: string, imageId: string): boolean {
+  return analysedAt >= mark.since && !mark.imageIds.has(imageId);
 }
 
 /**
@@ -66,6 +69,7 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     const outbox = await Outbox.open(join(this.env.STORAGE_DIR, OUTBOX_FOLDER), {
       maxBytes: this.env.MQTT_OUTBOX_MAX_BYTES,
       sinks,
+      reorderWindowMs: REORDER_WINDOW_MS,
       now: () => this.clock.now(),
     });
     this.outbox = outbox;
@@ -161,7 +165,7 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     const missed = [...this.results.images.newest()]
       .filter(({ record, imageId }) => {
         const analysis = analysisOf(record);
-        return analysis !== undefined && !held.has(imageId) && isAfter(mark, analysis.analysedAt, imageId);
+        return analysis !== undefined && !held.has(imageId) && missedBy(mark, analysis.analysedAt, imageId);
       })
       .map(({ summary }) => this.item(summary))
       .sort((a, b) => (a.analysedAt < b.analysedAt ? -1 : a.analysedAt > b.analysedAt ? 1 : 0));

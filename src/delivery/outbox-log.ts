@@ -14,25 +14,38 @@ export interface OutboxEntry {
   readonly imageId: string;
 }
 
-/** The last results the log holds: on start-up, the ones analysed after it were never appended. */
+/**
+ * Where a restarted gateway looks for results recorded but never appended (a crash in between):
+ * those analysed at or after `since` whose image is not among `imageIds` (the log's entries of
+ * that span).
+ */
 export interface RecoveryMark {
-  readonly analysedAt: string;
-  /** The images analysed at exactly `analysedAt` that are in. */
-  readonly imageIds: readonly string[];
+  readonly since: string;
+  readonly imageIds: ReadonlySet<string>;
 }
 
-/** What is kept beside the log: each sink's progress, and the mark once the log is emptied. */
+/** What is kept beside the log: each sink's progress, and how far the log has got. */
 export interface OutboxState {
   /** Per sink, every entry up to this sequence number is delivered (or dropped). */
   readonly cursors: Readonly<Record<string, number>>;
   readonly nextSeq: number;
-  readonly mark: RecoveryMark;
+  /** When the outbox was first opened: nothing analysed before is its business. */
+  readonly openedAt: string;
+  /** The latest `analysedAt` written to the log (it outlives the segments). */
+  readonly newestAnalysedAt: string;
 }
 
 /** A log segment is closed past this size and a new one begun; whole segments are deleted. */
 const SEGMENT_BYTES = 1024 * 1024;
 const SEGMENT_NAME = /^(\d{16})\.log$/;
 const STATE_FILE = 'state.json';
+
+/** The latest `analysedAt` among `entries` and `than`. */
+export function newestOf(entries: readonly OutboxEntry[], than: string): string {
+  let newest = than;
+  for (const entry of entries) if (entry.analysedAt > newest) newest = entry.analysedAt;
+  return newest;
+}
 
 function segmentName(firstSeq: number): string {
   return `${String(firstSeq).padStart(16, '0')}.log`;
@@ -61,7 +74,8 @@ function parseLines(text: string): OutboxEntry[] {
  * read back, a torn last line is ignored.
  */
 export class OutboxLog {
-  private segments: number[] = [];
+  /** Oldest first, each with the latest `analysedAt` it holds. */
+  private segments: { firstSeq: number; newestAnalysedAt: string }[] = [];
   private current: { handle: FileHandle; firstSeq: number; bytes: number } | undefined;
 
   constructor(readonly directory: string) {}
@@ -76,9 +90,16 @@ export class OutboxLog {
       state = undefined;
     }
     const names = (await readdir(this.directory)).filter((name) => SEGMENT_NAME.test(name)).sort();
-    this.segments = names.map((name) => Number(SEGMENT_NAME.exec(name)![1]));
     const entries: OutboxEntry[] = [];
-    for (const name of names) entries.push(...parseLines(await readFile(join(this.directory, name), 'utf8')));
+    this.segments = [];
+    for (const name of names) {
+      const read = parseLines(await readFile(join(this.directory, name), 'utf8'));
+      entries.push(...read);
+      this.segments.push({
+        firstSeq: Number(SEGMENT_NAME.exec(name)![1]),
+        newestAnalysedAt: newestOf(read, ''),
+      });
+    }
     return { state, entries };
   }
 
@@ -93,6 +114,8 @@ export class OutboxLog {
     await this.current!.handle.write(data);
     await this.current!.handle.datasync();
     this.current!.bytes += data.length;
+    const segment = this.segments[this.segments.length - 1]!;
+    segment.newestAnalysedAt = newestOf(entries, segment.newestAnalysedAt);
   }
 
   async writeState(state: OutboxState): Promise<void> {
@@ -100,11 +123,18 @@ export class OutboxLog {
     await syncDirectory(this.directory);
   }
 
-  /** Deletes the segments all of whose entries are at or below `deliveredUpTo` (not the one written to). */
-  async prune(deliveredUpTo: number): Promise<void> {
-    while (this.segments.length > 1 && this.segments[1]! - 1 <= deliveredUpTo) {
-      const first = this.segments.shift()!;
-      await rm(join(this.directory, segmentName(first)), { force: true });
+  /**
+   * Deletes the segments all of whose entries are at or below `deliveredUpTo` and were analysed
+   * before `keepAnalysedFrom` (those stay for the recovery mark); never the one written to.
+   */
+  async prune(deliveredUpTo: number, keepAnalysedFrom: string): Promise<void> {
+    while (
+      this.segments.length > 1 &&
+      this.segments[1]!.firstSeq - 1 <= deliveredUpTo &&
+      this.segments[0]!.newestAnalysedAt < keepAnalysedFrom
+    ) {
+      const { firstSeq } = this.segments.shift()!;
+      await rm(join(this.directory, segmentName(firstSeq)), { force: true });
     }
   }
 
@@ -117,7 +147,8 @@ export class OutboxLog {
     await this.current?.handle.close();
     const handle = await open(join(this.directory, segmentName(firstSeq)), 'a');
     this.current = { handle, firstSeq, bytes: 0 };
-    if (this.segments[this.segments.length - 1] !== firstSeq) this.segments.push(firstSeq);
+    if (this.segments[this.segments.length - 1]?.firstSeq !== firstSeq)
+      this.segments.push({ firstSeq, newestAnalysedAt: '' });
     await syncDirectory(this.directory);
   }
 }

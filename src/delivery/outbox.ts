@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { OutboxLog, type OutboxEntry, type OutboxState, type RecoveryMark } from './outbox-log.js';
+import { newestOf, OutboxLog, type OutboxEntry, type OutboxState, type RecoveryMark } from './outbox-log.js';
 
 /** Cursor changes are written to the state file at most this often (a crash repeats the rest). */
 const STATE_WRITE_MS = 200;
@@ -14,25 +14,21 @@ export interface OutboxEventMap {
   writeFailed: [error: Error];
 }
 
+export interface OutboxOptions {
+  /** Most payload bytes kept waiting; past it the oldest are dropped. */
+  readonly maxBytes: number;
+  readonly sinks: readonly string[];
+  /** Longest a result is appended after one analysed later (the per-device reordering). */
+  readonly reorderWindowMs: number;
+  readonly now: () => number;
+}
+
 /** A result to append: the device it is about, its payload, and what the recovery mark needs. */
 export interface OutboxItem {
   readonly key: string;
   readonly payload: unknown;
   readonly analysedAt: string;
   readonly imageId: string;
-}
-
-function markOf(entries: readonly OutboxEntry[]): RecoveryMark | undefined {
-  const last = entries[entries.length - 1];
-  if (!last) return undefined;
-  const imageIds = [];
-  for (let index = entries.length - 1; index >= 0 && entries[index]!.analysedAt === last.analysedAt; index--)
-    imageIds.push(entries[index]!.imageId);
-  return { analysedAt: last.analysedAt, imageIds };
-}
-
-function laterMark(a: RecoveryMark, b: RecoveryMark | undefined): RecoveryMark {
-  return b && b.analysedAt >= a.analysedAt ? b : a;
 }
 
 /**
@@ -51,7 +47,7 @@ export class Outbox extends EventEmitter<OutboxEventMap> {
   private readonly confirmedAhead = new Map<string, Set<number>>();
   private nextSeq = 1;
   private queuedBytes = 0;
-  private mark: RecoveryMark;
+  private newestWritten: string;
   private unwritten: OutboxEntry[] = [];
   private writing: Promise<void> = Promise.resolve();
   private stateTimer: NodeJS.Timeout | undefined;
@@ -59,34 +55,37 @@ export class Outbox extends EventEmitter<OutboxEventMap> {
 
   private constructor(
     private readonly log: OutboxLog,
-    private readonly maxBytes: number,
-    readonly sinks: readonly string[],
-    mark: RecoveryMark,
+    private readonly options: OutboxOptions,
+    private readonly openedAt: string,
+    /** Computed once, from what the previous process left. */
+    readonly recoveryMark: RecoveryMark,
   ) {
     super();
-    this.mark = mark;
+    this.newestWritten = recoveryMark.since;
+  }
+
+  get sinks(): readonly string[] {
+    return this.options.sinks;
   }
 
   /** Opens the outbox in `directory`, reading what a previous process left. */
-  static async open(
-    directory: string,
-    options: { maxBytes: number; sinks: readonly string[]; now: () => number },
-  ): Promise<Outbox> {
+  static async open(directory: string, options: OutboxOptions): Promise<Outbox> {
     const log = new OutboxLog(directory);
     const { state, entries } = await log.load();
     // A first start begins now: results analysed before it are not this outbox's.
-    const startMark: RecoveryMark = state?.mark ?? {
-      analysedAt: new Date(options.now()).toISOString(),
-      imageIds: [],
-    };
-    const outbox = new Outbox(log, options.maxBytes, options.sinks, laterMark(startMark, markOf(entries)));
+    const openedAt = state?.openedAt ?? new Date(options.now()).toISOString();
+    const newest = newestOf(entries, state?.newestAnalysedAt ?? openedAt);
+    // Results are appended at most `reorderWindowMs` out of the order of their analysis: the ones
+    // lost in a crash were analysed after the newest written, less that window.
+    const windowStart = new Date(Date.parse(newest) - options.reorderWindowMs).toISOString();
+    const since = windowStart > openedAt ? windowStart : openedAt;
+    const imageIds = new Set(
+      entries.filter((entry) => entry.analysedAt >= since).map((entry) => entry.imageId),
+    );
+    const outbox = new Outbox(log, options, openedAt, { since, imageIds });
+    outbox.newestWritten = newest;
     outbox.restore(state, entries);
     return outbox;
-  }
-
-  /** The last result appended and written: results analysed after it are to be appended again. */
-  get recoveryMark(): RecoveryMark {
-    return this.mark;
   }
 
   /** Payload bytes waiting for at least one sink. */
@@ -183,7 +182,7 @@ export class Outbox extends EventEmitter<OutboxEventMap> {
 
   private dropOverflow(): void {
     let dropped = 0;
-    while (this.queuedBytes > this.maxBytes && this.entries.length > 1) {
+    while (this.queuedBytes > this.options.maxBytes && this.entries.length > 1) {
       const oldest = this.entries.shift()!;
       this.queuedBytes -= oldest.payload.length;
       dropped = oldest.seq;
@@ -211,7 +210,7 @@ export class Outbox extends EventEmitter<OutboxEventMap> {
         this.unwritten = [...batch, ...this.unwritten];
         throw error;
       }
-      this.mark = laterMark(this.mark, markOf(batch));
+      this.newestWritten = newestOf(batch, this.newestWritten);
     });
   }
 
@@ -229,7 +228,10 @@ export class Outbox extends EventEmitter<OutboxEventMap> {
       this.serialize(async () => {
         const state = this.state();
         await this.log.writeState(state);
-        await this.log.prune(Math.min(...this.sinks.map((sink) => state.cursors[sink] ?? 0)));
+        const keepFrom = new Date(
+          Date.parse(state.newestAnalysedAt) - this.options.reorderWindowMs,
+        ).toISOString();
+        await this.log.prune(Math.min(...this.sinks.map((sink) => state.cursors[sink] ?? 0)), keepFrom);
       });
     }, STATE_WRITE_MS);
     this.stateTimer.unref();
@@ -239,7 +241,8 @@ export class Outbox extends EventEmitter<OutboxEventMap> {
     return {
       cursors: Object.fromEntries(this.sinks.map((sink) => [sink, this.cursor(sink)])),
       nextSeq: this.nextSeq,
-      mark: this.mark,
+      openedAt: this.openedAt,
+      newestAnalysedAt: this.newestWritten,
     };
   }
 }
