@@ -85,6 +85,8 @@ export class Outbox extends EventEmitter<OutboxEventMap> {
     const outbox = new Outbox(log, options, openedAt, { since, imageIds });
     outbox.newestWritten = newest;
     outbox.restore(state, entries);
+    // At once: the next process must know when this outbox began, and each sink's cursor.
+    await log.writeState(outbox.state());
     return outbox;
   }
 
@@ -161,8 +163,10 @@ export class Outbox extends EventEmitter<OutboxEventMap> {
     const lastSeq = Math.max(state?.nextSeq ? state.nextSeq - 1 : 0, entries[entries.length - 1]?.seq ?? 0);
     this.nextSeq = lastSeq + 1;
     for (const sink of this.sinks) {
-      // A sink new to this outbox starts with what comes next.
-      this.cursors.set(sink, Math.min(lastSeq, state?.cursors[sink] ?? lastSeq));
+      // A sink new to this outbox starts with what comes next; without a state file every entry
+      // of the log is still to deliver.
+      const fallback = state === undefined ? 0 : lastSeq;
+      this.cursors.set(sink, Math.min(lastSeq, state?.cursors[sink] ?? fallback));
     }
     const oldestNeeded = Math.min(...this.sinks.map((sink) => this.cursor(sink))) + 1;
     this.entries = entries.filter((entry) => entry.seq >= oldestNeeded);
