@@ -3,7 +3,10 @@ import { METRIC } from '../metrics/metric-names.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { Outbox } from './outbox.js';
 
-/** The metrics of the result feeds, on the gateway's registry; `sink`: mqtt or webhook. */
+/**
+ * The metrics of the result feeds, on the gateway's registry; `sink`: mqtt or webhook. Present
+ * (at zero) when neither is configured, so that dashboards and alerts find them.
+ */
 export class DeliveryMetrics {
   readonly published: Counter<'sink'>;
   readonly rejected: Counter<'sink'>;
@@ -11,7 +14,7 @@ export class DeliveryMetrics {
   readonly failures: Counter<'sink'>;
   readonly mqttConnected: Gauge;
 
-  constructor(metrics: MetricsService, outbox: Outbox) {
+  constructor(metrics: MetricsService, outbox: () => Outbox | undefined) {
     const registers = [metrics.registry];
     this.published = new Counter({
       name: METRIC.resultsPublished,
@@ -48,16 +51,21 @@ export class DeliveryMetrics {
       labelNames: ['sink'],
       registers,
       collect: () => {
-        for (const sink of outbox.sinks) pending.labels(sink).set(outbox.pending(sink));
+        const current = outbox();
+        for (const sink of current?.sinks ?? []) pending.labels(sink).set(current!.pending(sink));
       },
     });
     const bytes: Gauge = new Gauge({
       name: METRIC.outboxBytes,
       help: 'Bytes of results waiting in the outbox.',
       registers,
-      collect: () => bytes.set(outbox.bytes),
+      collect: () => bytes.set(outbox()?.bytes ?? 0),
     });
-    for (const sink of outbox.sinks) {
+  }
+
+  /** Shows the enabled sinks at zero from the start. */
+  sinks(sinks: readonly string[]): void {
+    for (const sink of sinks) {
       this.published.labels(sink);
       this.dropped.labels(sink);
       this.failures.labels(sink);

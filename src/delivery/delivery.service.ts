@@ -61,6 +61,7 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    const metrics = new DeliveryMetrics(this.metrics, () => this.outbox);
     const sinks = [
       ...(this.env.MQTT_URL ? [MQTT_SINK] : []),
       ...(this.env.RESULT_WEBHOOK_URL ? [WEBHOOK_SINK] : []),
@@ -73,7 +74,7 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
       now: () => this.clock.now(),
     });
     this.outbox = outbox;
-    const metrics = new DeliveryMetrics(this.metrics, outbox);
+    metrics.sinks(sinks);
     outbox.on('dropped', (sink, count) => {
       metrics.dropped.labels(sink).inc(count);
       this.logger.warn({

@@ -20,7 +20,11 @@ describe("DeviceOrder: each device's results in the order its images were stored
   it('waits at most its limit for an earlier image, and passes what it never saw stored', () => {
     let now = 0;
     const released: string[] = [];
-    const order = new DeviceOrder<string>(1000, (result) => released.push(result), () => now);
+    const order = new DeviceOrder<string>(
+      1000,
+      (result) => released.push(result),
+      () => now,
+    );
     order.stored('a', 'a1');
     now = 10;
     order.stored('a', 'a2');

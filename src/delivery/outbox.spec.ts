@@ -36,7 +36,10 @@ describe('Outbox: results waiting for delivery, on disk', () => {
   it('gives each sink the entries in order and keeps one until every sink confirmed it', async () => {
     const outbox = await Outbox.open(directory, options());
     outbox.append([item(1), item(2), item(3)]);
-    assert.deepEqual(outbox.take(0, 10).map((entry) => entry.seq), [1, 2, 3]);
+    assert.deepEqual(
+      outbox.take(0, 10).map((entry) => entry.seq),
+      [1, 2, 3],
+    );
     // Out of order: the cursor moves only over a contiguous run.
     outbox.confirm('mqtt', 2);
     assert.equal(outbox.cursor('mqtt'), 0);
@@ -57,10 +60,10 @@ describe('Outbox: results waiting for delivery, on disk', () => {
     first.confirm('webhook', 2);
     await first.close();
     const second = await Outbox.open(directory, options());
-    assert.deepEqual(second.take(second.cursor('mqtt'), 10).map((entry) => entry.payload), [
-      JSON.stringify(item(2).payload),
-      JSON.stringify(item(3).payload),
-    ]);
+    assert.deepEqual(
+      second.take(second.cursor('mqtt'), 10).map((entry) => entry.payload),
+      [JSON.stringify(item(2).payload), JSON.stringify(item(3).payload)],
+    );
     assert.deepEqual([second.pending('mqtt'), second.pending('webhook')], [2, 1]);
     second.append([item(4)]);
     assert.equal(second.take(3, 10)[0]!.seq, 4);
@@ -76,7 +79,10 @@ describe('Outbox: results waiting for delivery, on disk', () => {
     const text = await readFile(join(directory, segment!), 'utf8');
     await writeFile(join(directory, segment!), text.slice(0, text.length - 10));
     const second = await Outbox.open(directory, options());
-    assert.deepEqual(second.take(0, 10).map((entry) => entry.seq), [1, 2]);
+    assert.deepEqual(
+      second.take(0, 10).map((entry) => entry.seq),
+      [1, 2],
+    );
     assert.deepEqual([...second.recoveryMark.imageIds].sort(), ['img-1', 'img-2']);
     assert.ok(second.recoveryMark.since <= item(3).analysedAt, 'img-3 is looked for');
     await second.close();
@@ -96,7 +102,10 @@ describe('Outbox: results waiting for delivery, on disk', () => {
     outbox.append([item(1), item(2), item(3)]);
     outbox.confirm('mqtt', 1);
     outbox.append([item(4), item(5)]);
-    assert.deepEqual(outbox.take(0, 10).map((entry) => entry.seq), [3, 4, 5]);
+    assert.deepEqual(
+      outbox.take(0, 10).map((entry) => entry.seq),
+      [3, 4, 5],
+    );
     assert.deepEqual(dropped, [
       ['mqtt', 1],
       ['webhook', 2],

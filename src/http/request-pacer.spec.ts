@@ -36,9 +36,12 @@ describe('RequestPacer: HTTP requests share the event loop', () => {
       handledInTurn.push(turn);
       res.end(req.url);
     });
-    new RequestPacer({ batchMs: 3, loopShare: 1, maxWaiting: 1000, isUrgent: (req) => req.url === '/health' }).install(
-      server,
-    );
+    new RequestPacer({
+      batchMs: 3,
+      loopShare: 1,
+      maxWaiting: 1000,
+      isUrgent: (req) => req.url === '/health',
+    }).install(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });

@@ -21,7 +21,10 @@ describe('LiveEvents: the stream every part of the gateway publishes to', () => 
     live.publish('b', 2);
     live.publish('c', 3);
     const back = live.subscribe(() => undefined, seen);
-    assert.deepEqual(back.missed.map((event) => event.type), ['b', 'c']);
+    assert.deepEqual(
+      back.missed.map((event) => event.type),
+      ['b', 'c'],
+    );
     assert.equal(back.complete, true);
     assert.equal(live.subscribe(() => undefined, 'otherprocess-5').complete, false);
     for (let n = 0; n < 600; n++) live.publish('x', n);

@@ -50,7 +50,8 @@ describe('DeviceRegistry: every camera seen', () => {
     const registry = new DeviceRegistry();
     // 150 images two hours ago, all defects; then 50 in the last hour, one in five a defect.
     for (let n = 0; n < 150; n++) registry.observe(image(n, 'defect'), NOW - 2 * HOUR + n);
-    for (let n = 0; n < 50; n++) registry.observe(image(1000 + n, n % 5 === 0 ? 'defect' : 'pass'), NOW - HOUR / 2 + n);
+    for (let n = 0; n < 50; n++)
+      registry.observe(image(1000 + n, n % 5 === 0 ? 'defect' : 'pass'), NOW - HOUR / 2 + n);
     const device = registry.summary('3_10.0.0.5', NOW)!;
     assert.equal(device.images, 200);
     assert.deepEqual(device.defectRateLastHour, { analysed: 50, defects: 10, rate: 0.2 });

@@ -31,7 +31,14 @@ function record(deviceId: number, storedAtMs: number, analysis?: Record<string, 
 }
 
 function analysed(verdict: string, label: string): Record<string, unknown> {
-  return { status: 'analysed', verdict, label, confidence: 0.9, modelId: 'm1', analysedAt: new Date(DAY).toISOString() };
+  return {
+    status: 'analysed',
+    verdict,
+    label,
+    confidence: 0.9,
+    modelId: 'm1',
+    analysedAt: new Date(DAY).toISOString(),
+  };
 }
 
 describe('RecentImages: the in-memory index of the newest images', () => {
@@ -41,7 +48,10 @@ describe('RecentImages: the in-memory index of the newest images', () => {
     index.addScanned(times.slice(0, 3).map((at) => record(1, at)));
     for (const at of times.slice(3)) index.upsert(record(2, at));
     const order = [...index.newest()].map((image) => image.storedAtMs);
-    assert.deepEqual(order, [...times].sort((a, b) => b - a));
+    assert.deepEqual(
+      order,
+      [...times].sort((a, b) => b - a),
+    );
     const [, second] = [...index.newest()];
     assert.deepEqual(
       [...index.newest({}, second)].map((image) => image.storedAtMs),
@@ -73,7 +83,8 @@ describe('RecentImages: the in-memory index of the newest images', () => {
     index.upsert(record(1, DAY + 1000, analysed('pass', 'good')));
     index.upsert(record(2, DAY + 2000, analysed('defect', 'kink')));
     index.upsert(record(2, DAY + 3000));
-    const ids = (filter: Parameters<RecentImages['newest']>[0]) => [...index.newest(filter)].map((i) => i.storedAtMs - DAY);
+    const ids = (filter: Parameters<RecentImages['newest']>[0]) =>
+      [...index.newest(filter)].map((i) => i.storedAtMs - DAY);
     assert.deepEqual(ids({ device: 2 }), [3000, 2000]);
     assert.deepEqual(ids({ device: '1_10.0.0.1' }), [1000]);
     assert.deepEqual(ids({ verdict: 'defect' }), [2000]);
@@ -90,7 +101,10 @@ describe('RecentImages: the in-memory index of the newest images', () => {
     const version = index.version;
     assert.equal(index.forget(first.imageId), true);
     assert.equal(index.forget(first.imageId), false);
-    assert.equal(index.forgetWhere((image) => image.imageId.startsWith('2026-11-27')), 1);
+    assert.equal(
+      index.forgetWhere((image) => image.imageId.startsWith('2026-11-27')),
+      1,
+    );
     assert.equal(index.size, 0);
     assert.ok(index.version > version);
   });
@@ -111,7 +125,8 @@ describe('RecentImages: the in-memory index of the newest images', () => {
           const listed = [...index.newest()];
           assert.ok(listed.length <= 20);
           assert.equal(listed.length, index.size);
-          for (let at = 1; at < listed.length; at++) assert.ok(listed[at - 1]!.storedAtMs >= listed[at]!.storedAtMs);
+          for (let at = 1; at < listed.length; at++)
+            assert.ok(listed[at - 1]!.storedAtMs >= listed[at]!.storedAtMs);
           for (const image of listed) assert.equal(index.get(image.imageId), image);
         },
       ),
