@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CameraDevice, FIRMWARE } from '#camera-emulator';
-import { writeTinyModel } from '../src/classification/testing-model.js';
 import type { ImageSummary } from '../src/results/image-summary.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { startAnalysingTestGateway, type TestGateway } from './support/gateway.js';
 import { eventually } from './support/prometheus-tools.js';
 
 const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
@@ -68,7 +66,6 @@ class EventStreamReader {
 describe('the JSON API (/api) and its live stream', () => {
   let gateway: TestGateway;
   let base: string;
-  let root: string;
   let stream: EventStreamReader;
   const devices = [21, 22];
 
@@ -79,14 +76,8 @@ describe('the JSON API (/api) and its live stream', () => {
   };
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'e2e-api-'));
-    await writeTinyModel(join(root, 'model'), ['good', 'kink']);
-    gateway = await startTestGateway({
-      ANALYSIS_ENABLED: 'true',
-      MODEL_DIR: join(root, 'model'),
-      INFERENCE_BACKEND: 'wasm',
-    });
-    base = `http://127.0.0.1:${(gateway.app.getHttpServer().address() as { port: number }).port}`;
+    gateway = await startAnalysingTestGateway();
+    base = gateway.http;
     stream = await EventStreamReader.open(base);
     const photo = await readFile(FIXTURE);
     for (const deviceId of devices) {
@@ -109,7 +100,6 @@ describe('the JSON API (/api) and its live stream', () => {
   after(async () => {
     stream?.stop();
     await gateway.close();
-    await rm(root, { recursive: true, force: true });
   });
 
   it('lists images newest first with their analysis, a page at a time', async () => {

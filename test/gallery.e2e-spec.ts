@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, symlink, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, symlink, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CameraDevice, FIRMWARE } from '#camera-emulator';
-import { writeTinyModel } from '../src/classification/testing-model.js';
 import type { GalleryData } from '../src/gallery/gallery-page.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { startAnalysingTestGateway, type TestGateway } from './support/gateway.js';
 import { eventually } from './support/prometheus-tools.js';
 import { readStoredImages } from './support/stored-images.js';
 
@@ -23,19 +21,11 @@ describe('the page of the newest images (GET /images) and the photos', () => {
   let gateway: TestGateway;
   let base: string;
   let photo: Buffer;
-  let modelRoot: string;
 
   before(async () => {
     photo = await readFile(FIXTURE);
-    modelRoot = await mkdtemp(join(tmpdir(), 'e2e-gallery-model-'));
-    const model = join(modelRoot, 'model');
-    await writeTinyModel(model, ['good', 'kink']);
-    gateway = await startTestGateway({
-      ANALYSIS_ENABLED: 'true',
-      MODEL_DIR: model,
-      INFERENCE_BACKEND: 'wasm',
-    });
-    base = `http://127.0.0.1:${(gateway.app.getHttpServer().address() as { port: number }).port}`;
+    gateway = await startAnalysingTestGateway();
+    base = gateway.http;
     for (const deviceId of [3, 4, 4]) {
       const camera = await CameraDevice.open({
         server: gateway.udp,
@@ -53,7 +43,6 @@ describe('the page of the newest images (GET /images) and the photos', () => {
 
   after(async () => {
     await gateway.close();
-    await rm(modelRoot, { recursive: true, force: true });
   });
 
   it('comes with the newest images (newest first, with their verdicts) and every device', async () => {

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CameraDevice, FIRMWARE } from '#camera-emulator';
-import { writeTinyModel } from '../src/classification/testing-model.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { startAnalysingTestGateway, type TestGateway } from './support/gateway.js';
 import { findExecutable, toolGate } from './support/prometheus-tools.js';
 
 const tools = toolGate(['chromium'], 'chromium');
@@ -76,13 +75,8 @@ describe('the live page of the newest images, in chromium', { skip: tools.skip }
     tools.assertAvailable();
     root = await mkdtemp(join(tmpdir(), 'e2e-live-page-'));
     photo = await readFile(FIXTURE);
-    await writeTinyModel(join(root, 'model'), ['good', 'kink']);
-    gateway = await startTestGateway({
-      ANALYSIS_ENABLED: 'true',
-      MODEL_DIR: join(root, 'model'),
-      INFERENCE_BACKEND: 'wasm',
-    });
-    base = `http://127.0.0.1:${(gateway.app.getHttpServer().address() as { port: number }).port}`;
+    gateway = await startAnalysingTestGateway();
+    base = gateway.http;
     await upload(41);
     browser = await chromium.launchPersistentContext(join(root, 'chromium-profile'), {
       executablePath: findExecutable('chromium'),
