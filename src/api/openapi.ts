@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { VERSION } from '../common/version.js';
 import { LiveModule } from '../live/live.module.js';
 import { ApiModule } from './api.module.js';
@@ -18,6 +18,9 @@ export function serveOpenApi(app: INestApplication): void {
     )
     .setVersion(VERSION)
     .build();
-  const document = SwaggerModule.createDocument(app, config, { include: [ApiModule, LiveModule] });
-  SwaggerModule.setup(OPENAPI_PATH, app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH });
+  // Made on the first request, not at start-up: a restarted gateway answers its cameras sooner.
+  let document: OpenAPIObject | undefined;
+  const documentOnce = (): OpenAPIObject =>
+    (document ??= SwaggerModule.createDocument(app, config, { include: [ApiModule, LiveModule] }));
+  SwaggerModule.setup(OPENAPI_PATH, app, documentOnce, { jsonDocumentUrl: OPENAPI_JSON_PATH });
 }
