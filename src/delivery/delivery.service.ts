@@ -10,6 +10,7 @@ import { DeliveryMetrics } from './delivery-metrics.js';
 import { DeviceOrder } from './device-order.js';
 import { MqttPublisher, MQTT_SINK } from './mqtt-publisher.js';
 import { Outbox, type OutboxItem } from './outbox.js';
+import { printableUrl } from './printable-url.js';
 import type { RecoveryMark } from './outbox-log.js';
 import { WebhookSender, WEBHOOK_SINK } from './webhook-sender.js';
 
@@ -126,8 +127,8 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     this.results.events.on('device', (device) => this.mqtt?.deviceState(device.deviceKey, device));
     this.logger.log({
       msg: 'results delivered',
-      mqtt: this.env.MQTT_URL || null,
-      webhook: this.env.RESULT_WEBHOOK_URL || null,
+      mqtt: this.env.MQTT_URL ? printableUrl(this.env.MQTT_URL) : null,
+      webhook: this.env.RESULT_WEBHOOK_URL ? printableUrl(this.env.RESULT_WEBHOOK_URL) : null,
       gatewayId: this.gatewayId,
       pending: Object.fromEntries(sinks.map((sink) => [sink, outbox.pending(sink)])),
     });

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { isLoggableCount } from '#udp-transport';
 import { Backoff } from './backoff.js';
+import { printableUrl } from './printable-url.js';
 import type { Outbox } from './outbox.js';
 import type { OutboxEntry } from './outbox-log.js';
 
@@ -141,7 +142,7 @@ export class MqttPublisher {
       this.backoff.reset();
       this.logger.log({
         msg: 'connected to the MQTT broker',
-        url: this.settings.url,
+        url: printableUrl(this.settings.url),
         pending: this.outbox.pending(MQTT_SINK),
       });
       client.publish(this.topics.status, this.status('online'), { qos: 1, retain: true });
