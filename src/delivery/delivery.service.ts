@@ -160,7 +160,7 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     else this.outbox?.append([item]);
   }
 
-  /** Appends the results recorded after the outbox's last written one, oldest first, then those held. */
+  /** Appends the results recorded but missing from the outbox, in the order stored, then those held. */
   private recover(outbox: Outbox): void {
     const mark = outbox.recoveryMark;
     const held = new Set(this.held?.map((item) => item.imageId));
@@ -169,8 +169,9 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
         const analysis = analysisOf(record);
         return analysis !== undefined && !held.has(imageId) && missedBy(mark, analysis.analysedAt, imageId);
       })
-      .map(({ summary }) => this.item(summary))
-      .sort((a, b) => (a.analysedAt < b.analysedAt ? -1 : a.analysedAt > b.analysedAt ? 1 : 0));
+      // The index lists newest stored first: oldest first, each device's in the order stored.
+      .reverse()
+      .map(({ summary }) => this.item(summary));
     if (missed.length > 0) {
       this.logger.warn({
         msg: 'results recorded but not in the outbox (a crash in between): appended',

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as connectTcp } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freeTcpPort } from './prometheus-tools.js';
@@ -37,6 +37,9 @@ export class MosquittoBroker {
       configFile,
       [
         `listener ${port} 127.0.0.1`,
+        // Started as root, mosquitto would switch to the user "mosquitto", who cannot write the
+        // persistence into this test's directory: the subscribers' sessions would not survive.
+        `user ${userInfo().username}`,
         'allow_anonymous true',
         'persistence true',
         `persistence_location ${directory}/`,
