@@ -49,6 +49,7 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/libs ./dist/libs
 COPY models ./models
+COPY web ./web
 COPY deploy/healthcheck.mjs ./healthcheck.mjs
 # The native backend must load here too, with the runtime image's shared libraries.
 ARG REQUIRE_TFJS_NODE=true

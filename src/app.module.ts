@@ -1,15 +1,22 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ApiModule } from './api/api.module.js';
 import { ClassificationModule } from './classification/classification.module.js';
+import { DeliveryModule } from './delivery/delivery.module.js';
 import { AppConfigModule, type Environment } from './config/index.js';
 import { GalleryModule } from './gallery/gallery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
+import { LiveModule } from './live/live.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PingController } from './ping/ping.controller.js';
 import { TransfersModule } from './transfers/transfers.module.js';
 import { UdpGatewayModule } from './udp/udp-gateway.module.js';
+import { WebModule } from './web/web.module.js';
 
-/** The gateway: UDP transfers and storage, and over HTTP health, metrics and the newest images. */
+/**
+ * The gateway: UDP transfers and storage; over HTTP health, metrics, the JSON API with its live
+ * stream, and the page of the newest images.
+ */
 @Module({})
 export class AppModule {
   static register(env: Environment): DynamicModule {
@@ -23,6 +30,10 @@ export class AppModule {
         LifecycleModule,
         HealthModule,
         MetricsModule,
+        LiveModule,
+        ApiModule,
+        DeliveryModule,
+        WebModule,
         GalleryModule,
       ],
       controllers: [PingController],

@@ -230,8 +230,23 @@ const runtimeEnv: Record<string, string> = Object.assign({}, ...runtimeArgs('ENV
 describe('docker-compose.yml', () => {
   const { services } = compose;
 
-  it('defines the gateway, prometheus and grafana services', () => {
-    for (const name of ['gateway', 'prometheus', 'grafana']) assert.ok(services[name], `service ${name}`);
+  it('defines the gateway, mosquitto, prometheus and grafana services', () => {
+    for (const name of ['gateway', 'mosquitto', 'prometheus', 'grafana'])
+      assert.ok(services[name], `service ${name}`);
+  });
+
+  it('has the gateway publish its results to the mosquitto service, configured from deploy/mosquitto', () => {
+    const url = environmentOf(services.gateway!).MQTT_URL ?? '';
+    assert.equal(validateEnvironment({ MQTT_URL: url }).MQTT_URL, url);
+    const mosquitto = services.mosquitto!;
+    assert.match(mosquitto.image ?? '', /^(docker\.io\/)?eclipse-mosquitto(:|$)/);
+    const port = /^mqtts?:\/\/mosquitto:(\d+)$/.exec(url)?.[1];
+    assert.ok(port, `MQTT_URL names the mosquitto service (${url})`);
+    const config = mountsOf(mosquitto).find(
+      (mount) => hostPath(mount.source) === 'deploy/mosquitto/mosquitto.conf',
+    );
+    assert.ok(config, 'deploy/mosquitto/mosquitto.conf is mounted');
+    assert.match(readText('deploy/mosquitto/mosquitto.conf'), new RegExp(`^listener ${port}$`, 'm'));
   });
 
   it('builds the gateway from this repository', () => {

@@ -29,6 +29,10 @@ export interface BenchScale {
   readonly floodMs: number;
   /** Seconds of classifier backlog uploaded beyond the ping window, so the queue does not drain early. */
   readonly saturationMarginSeconds: number;
+  /** Requests to the page of the newest images kept in flight at once (http-load section). */
+  readonly httpConcurrency: number;
+  /** Images stored (and classified) before the http-load section measures. */
+  readonly httpImages: number;
   /** One production gateway child serves the fleet, no-blocking and memory sections (fewer start-ups). */
   readonly shareGateways: boolean;
 }
@@ -48,6 +52,8 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     pingIntervalMs: 2,
     floodMs: 8000,
     saturationMarginSeconds: 2,
+    httpConcurrency: 800,
+    httpImages: 200,
     shareGateways: false,
   },
   quick: {
@@ -64,6 +70,8 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     pingIntervalMs: 2,
     floodMs: 2000,
     saturationMarginSeconds: 1,
+    httpConcurrency: 800,
+    httpImages: 96,
     shareGateways: false,
   },
   smoke: {
@@ -80,6 +88,8 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     pingIntervalMs: 1,
     floodMs: 600,
     saturationMarginSeconds: 1,
+    httpConcurrency: 40,
+    httpImages: 16,
     shareGateways: true,
   },
 };

@@ -12,6 +12,7 @@ import type { ProfileSummary } from './cpu-profile.js';
 import { figureLine, type Figure, type Section } from './figures.js';
 import { runFleetBench } from './fleet-bench.js';
 import { runFlood } from './flood-bench.js';
+import { runHttpLoad } from './http-load-bench.js';
 import { stopSharedGateways } from './gateway-runs.js';
 import { runNoBlocking } from './no-blocking-bench.js';
 import { runPacketPath } from './packet-path.js';
@@ -142,6 +143,7 @@ export async function runBench(options: BenchOptions, streams: BenchStreams): Pr
         )?.imagesPerSecond;
       },
       'no-blocking': () => runNoBlocking(context, classifierRate),
+      'http-load': () => runHttpLoad(context),
       memory: () => runFlood(context),
     };
     for (const section of options.sections) {

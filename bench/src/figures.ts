@@ -13,13 +13,14 @@ export interface Figure {
   readonly detail?: string;
 }
 
-export type Section = 'packet-path' | 'fleet' | 'classification' | 'no-blocking' | 'memory';
+export type Section = 'packet-path' | 'fleet' | 'classification' | 'no-blocking' | 'http-load' | 'memory';
 
 export const SECTIONS: readonly Section[] = [
   'packet-path',
   'fleet',
   'classification',
   'no-blocking',
+  'http-load',
   'memory',
 ];
 
@@ -28,6 +29,7 @@ export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   fleet: 'Fleet: emulated cameras, generations A and B, real JPEGs, lossy link',
   classification: 'Classification: classifier pool throughput and latency',
   'no-blocking': 'No blocking: ping round trip while the classifier pool is saturated',
+  'http-load': 'HTTP load: ping round trip while the page of the newest images is under load',
   memory: 'Memory: peak resident memory of the gateway process',
 };
 
@@ -66,6 +68,9 @@ export function requiredFigureKeys(): string[] {
     'no-blocking.ping-p99-idle-ms',
     'no-blocking.ping-p99-saturated-ms',
     'no-blocking.ratio',
+    'http-load.ping-p99-idle-ms',
+    'http-load.ping-p99-loaded-ms',
+    'http-load.ratio',
     'memory.rss-idle-mb',
     'memory.rss-fleet-peak-mb',
     'memory.rss-flood-peak-mb',

@@ -190,6 +190,21 @@ export function chartPanels(figures: readonly Figure[]): Panel[] {
       threshold: p99Idle === null ? undefined : { value: 2 * p99Idle, label: 'target: 2 × idle' },
     });
   }
+  if (figures.some((figure) => figure.section === 'http-load')) {
+    panels.push({
+      title: 'Ping round trip p99 under HTTP load',
+      unit: 'ms',
+      groups: [
+        {
+          label: 'p99',
+          bars: [
+            { series: 'HTTP idle', value: value('http-load.ping-p99-idle-ms') },
+            { series: 'requests to /images', value: value('http-load.ping-p99-loaded-ms') },
+          ],
+        },
+      ],
+    });
+  }
   if (figures.some((figure) => figure.section === 'memory')) {
     panels.push({
       title: 'Gateway resident memory',

@@ -169,9 +169,10 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
       seconds,
     );
     // Without a model nothing is recorded: a later start with a model analyses the image then.
+    let recorded: ImageRecord | undefined;
     if (this.pool) {
       try {
-        await this.images.updateRecord({ sidecarPath }, { analysis });
+        recorded = await this.images.updateRecord({ sidecarPath }, { analysis });
       } catch (error) {
         this.logger.error({
           msg: 'analysis could not be recorded',
@@ -180,6 +181,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
         });
       }
     }
+    if (recorded) this.events.emit('analysed', recorded);
     this.logger.log({
       msg: 'image analysed',
       imageId: record.imageId,

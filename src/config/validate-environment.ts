@@ -25,6 +25,13 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       accepts: `at most MAX_PACKET_BYTES (${environment.MAX_PACKET_BYTES})`,
     });
   }
+  if (invalid.length === 0 && environment.DELIVERY_RETRY_MIN_MS > environment.DELIVERY_RETRY_MAX_MS) {
+    invalid.push({
+      name: 'DELIVERY_RETRY_MIN_MS',
+      value: given.DELIVERY_RETRY_MIN_MS ?? environment.DELIVERY_RETRY_MIN_MS,
+      accepts: `at most DELIVERY_RETRY_MAX_MS (${environment.DELIVERY_RETRY_MAX_MS})`,
+    });
+  }
   if (invalid.length > 0) throw new ConfigurationError(invalid);
   return environment;
 }

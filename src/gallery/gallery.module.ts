@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { StorageModule } from '../storage/storage.module.js';
+import { ResultsModule } from '../results/results.module.js';
+import { WebModule } from '../web/web.module.js';
 import { GalleryController } from './gallery.controller.js';
 
-/** The page of the newest images, on the HTTP side beside health and metrics. */
+/** The page of the newest images and their photos, on the HTTP side beside health and metrics. */
 @Module({
-  imports: [StorageModule],
+  imports: [ResultsModule, WebModule],
   controllers: [GalleryController],
 })
 export class GalleryModule {}

@@ -15,6 +15,15 @@ export const METRIC = {
   classifierQueueDepth: 'cable_inspector_classifier_queue_depth',
   resultsConfirmed: 'cable_inspector_results_confirmed_total',
   buildInfo: 'cable_inspector_build_info',
+  photosUnavailable: 'cable_inspector_photos_unavailable_total',
+  liveClients: 'cable_inspector_live_clients',
+  resultsPublished: 'cable_inspector_results_published_total',
+  resultsRejected: 'cable_inspector_results_rejected_total',
+  outboxPending: 'cable_inspector_outbox_pending',
+  outboxBytes: 'cable_inspector_outbox_bytes',
+  outboxDropped: 'cable_inspector_outbox_dropped_total',
+  deliveryFailures: 'cable_inspector_delivery_failures_total',
+  mqttConnected: 'cable_inspector_mqtt_connected',
 } as const;
 
 /** Values of the `outcome` label of the transfers counter. */

@@ -1,18 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Verdict } from '#protocol';
 import { UdpServer } from '#udp-transport';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ClassificationEvents } from '../classification/classification-events.js';
 import { ClassificationService } from '../classification/classification.service.js';
+import { VERSION } from '../common/version.js';
 import { TransferEvents } from '../transfers/transfer-events.js';
 import { TransfersService } from '../transfers/transfers.service.js';
 import { DatagramCounts } from '../udp/datagram-counts.js';
 import { METRIC, type TransferOutcome } from './metric-names.js';
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 const MISNAMED_DEFAULT_GAUGES = [
   'nodejs_active_handles_total',

@@ -74,6 +74,9 @@ export class GatewayProcess {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    // Not left running: a child still attached to the test's process keeps the test file, and so
+    // the whole run, from ever ending.
+    await this.kill();
     throw new Error(`gateway not ready after ${timeoutMs} ms:\n${this.output}`);
   }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { Endpoint } from '#camera-emulator';
 import { UdpServer } from '#udp-transport';
+import { writeTinyModel } from '../../src/classification/testing-model.js';
 import { validateEnvironment } from '../../src/config/index.js';
 import { startGateway } from '../../src/gateway.js';
 import { TIME_SCALED_WINDOWS } from './windows.js';
@@ -16,6 +17,8 @@ export interface TestGateway {
   /** Where the cameras send: 127.0.0.1 and the UDP port the system chose. */
   readonly udp: Endpoint;
   readonly storageDir: string;
+  /** `http://127.0.0.1:<port>` of its HTTP side. */
+  readonly http: string;
   /** Closes the gateway and removes the storage directory. */
   close(): Promise<void>;
 }
@@ -30,6 +33,25 @@ export async function startTestGateway(settings: Record<string, string | number>
   const storageDir = join(root, 'images');
   try {
     return await startIn(root, storageDir, settings);
+  } catch (error) {
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** A test gateway that analyses what it stores, with a tiny model (labels good and kink) on wasm. */
+export async function startAnalysingTestGateway(
+  settings: Record<string, string | number> = {},
+): Promise<TestGateway> {
+  const root = await mkdtemp(join(tmpdir(), 'cable-inspector-e2e-'));
+  try {
+    await writeTinyModel(join(root, 'model'), ['good', 'kink']);
+    return await startIn(root, join(root, 'images'), {
+      ANALYSIS_ENABLED: 'true',
+      MODEL_DIR: join(root, 'model'),
+      INFERENCE_BACKEND: 'wasm',
+      ...settings,
+    });
   } catch (error) {
     await rm(root, { recursive: true, force: true });
     throw error;
@@ -60,6 +82,7 @@ async function startIn(
     app: gateway.app,
     udp: { address: '127.0.0.1', port },
     storageDir,
+    http: `http://127.0.0.1:${(gateway.app.getHttpServer().address() as { port: number }).port}`,
     async close() {
       try {
         await gateway.stop('test');

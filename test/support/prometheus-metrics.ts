@@ -22,6 +22,15 @@ export const GATEWAY_METRICS: ReadonlyMap<string, MetricType> = new Map<string, 
   ['cable_inspector_classifier_queue_depth', 'gauge'],
   ['cable_inspector_results_confirmed_total', 'counter'],
   ['cable_inspector_build_info', 'gauge'],
+  ['cable_inspector_photos_unavailable_total', 'counter'],
+  ['cable_inspector_live_clients', 'gauge'],
+  ['cable_inspector_results_published_total', 'counter'],
+  ['cable_inspector_results_rejected_total', 'counter'],
+  ['cable_inspector_outbox_pending', 'gauge'],
+  ['cable_inspector_outbox_bytes', 'gauge'],
+  ['cable_inspector_outbox_dropped_total', 'counter'],
+  ['cable_inspector_delivery_failures_total', 'counter'],
+  ['cable_inspector_mqtt_connected', 'gauge'],
 ]);
 
 /** The prom-client default metrics the dashboard relies on. */

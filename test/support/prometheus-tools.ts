@@ -38,11 +38,11 @@ export interface ToolGate {
   assertAvailable(): void;
 }
 
-export function toolGate(names: readonly string[]): ToolGate {
+export function toolGate(names: readonly string[], debianPackage = 'prometheus'): ToolGate {
   const missing = names.filter((name) => findExecutable(name) === undefined);
   const message =
-    `${missing.join(' and ')} not found on PATH: install Debian's prometheus package ` +
-    '(apt-get install prometheus), as .ci/run does';
+    `${missing.join(' and ')} not found on PATH: install Debian's ${debianPackage} package ` +
+    `(apt-get install ${debianPackage}), as .ci/run does`;
   const inCi = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
   return {
     missing,
