@@ -6,10 +6,11 @@ import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PingController } from './ping/ping.controller.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { TransfersModule } from './transfers/transfers.module.js';
 import { UdpGatewayModule } from './udp/udp-gateway.module.js';
 
-/** The gateway: UDP transfers and storage, and over HTTP health, metrics and the newest images. */
+/** The gateway: UDP transfers, storage and its retention, and over HTTP health, metrics and the newest images. */
 @Module({})
 export class AppModule {
   static register(env: Environment): DynamicModule {
@@ -19,6 +20,7 @@ export class AppModule {
         AppConfigModule.register(env),
         UdpGatewayModule,
         TransfersModule,
+        RetentionModule,
         ClassificationModule,
         LifecycleModule,
         HealthModule,
