@@ -1,5 +1,16 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsIP, IsNumber, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsIP,
+  IsNumber,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { DATA_HEADER_BYTES, MAX_MISSING_PER_REPLY, MAX_PACKET_COUNT, MAX_UDP_PAYLOAD_BYTES } from '#protocol';
 import { Setting } from './setting.decorator.js';
 
@@ -378,7 +389,8 @@ export class Environment {
   MIN_FREE_DISK_BYTES = 100 * 1024 ** 2;
 
   @Setting({
-    accepts: "a number of bytes (0: no cap), or a percentage of the storage file system's size, from 1% to 100%",
+    accepts:
+      "a number of bytes (0: no cap), or a percentage of the storage file system's size, from 1% to 100%",
     description:
       'Most room the images and their sidecars may take on disk (spool excluded); the oldest are removed ahead of ' +
       'it, defects and uncertain verdicts last.',

@@ -58,7 +58,12 @@ interface LineRun {
  * a pass whenever room is wanted after an image is stored, and one for the age limits every 10
  * minutes.
  */
-function runLine(seed: number, targets: RoomTargets, store: ModelStore, otherBytes?: (now: number) => number): LineRun {
+function runLine(
+  seed: number,
+  targets: RoomTargets,
+  store: ModelStore,
+  otherBytes?: (now: number) => number,
+): LineRun {
   const rand = random(seed);
   const start = Date.UTC(2026, 0, 1);
   const clock = new FakeClock(start);
@@ -104,7 +109,12 @@ function runLine(seed: number, targets: RoomTargets, store: ModelStore, otherByt
       const at = now + (offsets[camera]! % MINUTE) + Math.floor(rand() * 1000);
       const draw = rand();
       const verdict = draw < 0.07 ? 'kept-longer' : 'normal';
-      const ref = harness.add(at, `${camera}_10.0.0.${camera}`, 'unanalysed', 40_000 + Math.floor(rand() * 40_000));
+      const ref = harness.add(
+        at,
+        `${camera}_10.0.0.${camera}`,
+        'unanalysed',
+        40_000 + Math.floor(rand() * 40_000),
+      );
       const tracked: Tracked = { ref, at, verdict, reviewed: false };
       images.push(tracked);
       byStem.set(ref.stem, tracked);
@@ -159,9 +169,15 @@ describe('retention over 60 days of a 50-camera line (fake clock, model store)',
       } else if (gone) {
         assert.equal(gone.reason, 'age', context);
         const ageWhenRemoved = gone.at - image.at;
-        assert.ok(ageWhenRemoved > 30 * DAY_MS && ageWhenRemoved <= 30 * DAY_MS + AGE_PASS_MS, `${context}: ${ageWhenRemoved}`);
+        assert.ok(
+          ageWhenRemoved > 30 * DAY_MS && ageWhenRemoved <= 30 * DAY_MS + AGE_PASS_MS,
+          `${context}: ${ageWhenRemoved}`,
+        );
       } else {
-        assert.ok(age <= 30 * DAY_MS + AGE_PASS_MS, `${context}: ${image.ref.stem} still there at ${age / DAY_MS} days`);
+        assert.ok(
+          age <= 30 * DAY_MS + AGE_PASS_MS,
+          `${context}: ${image.ref.stem} still there at ${age / DAY_MS} days`,
+        );
       }
     }
     assert.ok(removed.size > 0.9 * 30 * 7200 * 0.93, `${context}: ${removed.size} removed`);
@@ -182,21 +198,29 @@ describe('retention over 60 days of a 50-camera line (fake clock, model store)',
     };
     const store = new ModelStore(capBytes * 1.2);
     // Other files on the volume: from nothing to a third of the cap and back, every ten days.
-    const others = (now: number) => ((Math.sin((2 * Math.PI * now) / (10 * DAY_MS)) + 1) / 2) * (capBytes / 3);
+    const others = (now: number) =>
+      ((Math.sin((2 * Math.PI * now) / (10 * DAY_MS)) + 1) / 2) * (capBytes / 3);
     const run = runLine(seed, targets, store, others);
     const { harness, images, removed, end } = run;
     assert.ok(run.maxStoredBytes <= capBytes, `${context}: ${run.maxStoredBytes} stored, cap ${capBytes}`);
     assert.ok(run.minFreeBytes >= targets.minFreeBytes, `${context}: ${run.minFreeBytes} free at the least`);
     const reasons = new Set([...removed.values()].map((each) => each.reason));
-    assert.deepEqual([...reasons].sort(), ['disk', 'size'], `${context}: removed for ${[...reasons].join(', ')}`);
+    assert.deepEqual(
+      [...reasons].sort(),
+      ['disk', 'size'],
+      `${context}: removed for ${[...reasons].join(', ')}`,
+    );
     // The newest day is all there, and no reviewed image was ever removed (checked as they went).
     for (const image of images) {
-      if (end - image.at <= DAY_MS && !harness.store.get(image.ref)) assert.fail(`${context}: newest ${image.ref.stem} missing`);
+      if (end - image.at <= DAY_MS && !harness.store.get(image.ref))
+        assert.fail(`${context}: newest ${image.ref.stem} missing`);
     }
     // Defects reach three times as far back as passes (reviews aside).
     const kept = [...harness.store.all()].filter(({ image }) => image.kind !== 'reviewed');
     const oldestOf = (kind: ImageKind) =>
-      Math.min(...kept.filter(({ image }) => image.kind === kind).map(({ ref }) => acceptedAtOf(ref.day, ref.stem)));
+      Math.min(
+        ...kept.filter(({ image }) => image.kind === kind).map(({ ref }) => acceptedAtOf(ref.day, ref.stem)),
+      );
     const ratio = (end - oldestOf('kept-longer')) / (end - oldestOf('normal'));
     assert.ok(ratio > 2.5 && ratio < 3.5, `${context}: defects kept ${ratio.toFixed(2)} times as far back`);
     assert.deepEqual(

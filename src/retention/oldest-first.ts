@@ -1,4 +1,10 @@
-import { acceptedAtOf, classOf, type ImageKind, type RetentionClass, type RetentionPolicy } from './retention-policy.js';
+import {
+  acceptedAtOf,
+  classOf,
+  type ImageKind,
+  type RetentionClass,
+  type RetentionPolicy,
+} from './retention-policy.js';
 import type { ImageRef, RetentionStore } from './retention-store.js';
 import { SortedNames } from './sorted-names.js';
 import type { Bucket, StoreTotals } from './store-totals.js';

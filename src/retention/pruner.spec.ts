@@ -82,7 +82,8 @@ describe('Pruner', () => {
     assert.ok(harness.totals.bytes <= 120_000, `${harness.totals.bytes}`);
     assert.equal(report.pruned.size, 480 - harness.totals.images);
     const kept = refs.filter(({ ref }) => harness.store.get(ref));
-    const oldest = (defect: boolean) => Math.min(...kept.filter((each) => each.defect === defect).map((each) => each.at));
+    const oldest = (defect: boolean) =>
+      Math.min(...kept.filter((each) => each.defect === defect).map((each) => each.at));
     const passesBack = NOW - oldest(false);
     const defectsBack = NOW - oldest(true);
     assert.ok(
@@ -91,7 +92,8 @@ describe('Pruner', () => {
     );
     // Nothing younger than the oldest kept of its class is missing.
     for (const each of refs) {
-      if (each.at >= oldest(each.defect)) assert.ok(harness.store.get(each.ref), new Date(each.at).toISOString());
+      if (each.at >= oldest(each.defect))
+        assert.ok(harness.store.get(each.ref), new Date(each.at).toISOString());
     }
   });
 
@@ -107,7 +109,12 @@ describe('Pruner', () => {
       harness.pass(NOW);
       return present(harness, refs);
     };
-    assert.deepEqual(build({ ...DEFAULT_POLICY, maxAgeMs: Infinity, keptLongerMaxAgeMs: Infinity }), [false, false, true, true]);
+    assert.deepEqual(build({ ...DEFAULT_POLICY, maxAgeMs: Infinity, keptLongerMaxAgeMs: Infinity }), [
+      false,
+      false,
+      true,
+      true,
+    ]);
     assert.deepEqual(build({ ...DEFAULT_POLICY, keptLongerMaxAgeMs: Infinity }), [true, false, true, false]);
   });
 

@@ -1,11 +1,5 @@
 import { OldestFirst, type Candidate } from './oldest-first.js';
-import {
-  ageLimitOf,
-  classOf,
-  keptLongerPace,
-  type PruneReason,
-  type RetentionPolicy,
-} from './retention-policy.js';
+import { classOf, keptLongerPace, type PruneReason, type RetentionPolicy } from './retention-policy.js';
 import type { ImageRef, RetentionStore } from './retention-store.js';
 import { roomNeeded, roomStillWanted, type RoomNeed, type RoomTargets } from './room-targets.js';
 import type { StoreTotals } from './store-totals.js';
@@ -116,8 +110,12 @@ export class PrunePass {
     // The oldest left: of its class, each walk's next; images kept longer only when older than that.
     const normal = this.normal.peek();
     const keptLonger = this.keptLonger.peek(normal?.acceptedAt ?? Infinity);
-    const oldest = [this.normal.firstKeptAt, this.keptLonger.firstKeptAt, normal?.acceptedAt, keptLonger?.acceptedAt]
-      .filter((at): at is number => at !== undefined);
+    const oldest = [
+      this.normal.firstKeptAt,
+      this.keptLonger.firstKeptAt,
+      normal?.acceptedAt,
+      keptLonger?.acceptedAt,
+    ].filter((at): at is number => at !== undefined);
     return {
       pruned: { ...this.pruned },
       bytes: this.bytes,
@@ -166,7 +164,10 @@ export class PrunePass {
     const { ref } = candidate;
     const retention = walk === this.normal ? 'normal' : 'kept-longer';
     // As the sidecar is now: a review or a class of its own since the walk read it keeps the image.
-    const freed = this.store.remove(ref, (kind) => classOf(kind, ref.day, this.now, this.policy) !== retention);
+    const freed = this.store.remove(
+      ref,
+      (kind) => classOf(kind, ref.day, this.now, this.policy) !== retention,
+    );
     if (freed === undefined) {
       walk.pass(true);
       return;

@@ -50,7 +50,9 @@ function ofType<T extends FromRetentionWorker['type']>(
   messages: FromRetentionWorker[],
   type: T,
 ): Extract<FromRetentionWorker, { type: T }>[] {
-  return messages.filter((message): message is Extract<FromRetentionWorker, { type: T }> => message.type === type);
+  return messages.filter(
+    (message): message is Extract<FromRetentionWorker, { type: T }> => message.type === type,
+  );
 }
 
 describe('RetentionEngine over a real store', () => {
@@ -64,7 +66,12 @@ describe('RetentionEngine over a real store', () => {
     const now = Date.now();
     const seeds: SeedImage[] = [];
     for (let index = 0; index < 12; index++) {
-      seeds.push({ acceptedAt: now - 3 * DAY_MS + index * 60_000, deviceId: 1 + (index % 2), kind: 'normal', imageBytes: 5000 });
+      seeds.push({
+        acceptedAt: now - 3 * DAY_MS + index * 60_000,
+        deviceId: 1 + (index % 2),
+        kind: 'normal',
+        imageBytes: 5000,
+      });
     }
     const whole = seedStore(root, seeds);
     const halves = seedStore(root, [
@@ -78,7 +85,9 @@ describe('RetentionEngine over a real store', () => {
     utimesSync(oldTemporary, new Date(now - DAY_MS), new Date(now - DAY_MS));
     writeFileSync(newTemporary, 'being written');
     // An image this process stored meanwhile: its `stored` message counts it, not the scan.
-    const [fresh] = seedStore(root, [{ acceptedAt: now - 1000, deviceId: 9, kind: 'unanalysed', imageBytes: 700 }]);
+    const [fresh] = seedStore(root, [
+      { acceptedAt: now - 1000, deviceId: 9, kind: 'unanalysed', imageBytes: 700 },
+    ]);
     const freshTime = new Date(now);
     utimesSync(fresh!.imagePath, freshTime, freshTime);
 
@@ -86,7 +95,10 @@ describe('RetentionEngine over a real store', () => {
     run();
     const [scanned] = ofType(messages, 'scanned');
     assert.equal(scanned!.images, 12);
-    assert.equal(scanned!.bytes, whole.reduce((sum, image) => sum + allocated(image), 0));
+    assert.equal(
+      scanned!.bytes,
+      whole.reduce((sum, image) => sum + allocated(image), 0),
+    );
     assert.equal(scanned!.temporaryRemoved, 1);
     assert.deepEqual(
       ofType(messages, 'orphans').flatMap((message) => message.orphans),
@@ -141,7 +153,10 @@ describe('RetentionEngine over a real store', () => {
     const kept = recent.filter((image) => existsSync(image.imagePath));
     // The oldest went first, down to twice the slack (two images of MAX_IMAGE_BYTES and their sidecars) under the cap.
     assert.deepEqual(kept, recent.slice(recent.length - kept.length));
-    assert.deepEqual(removedFor('size'), recent.slice(0, recent.length - kept.length).map((image) => image.imageId));
+    assert.deepEqual(
+      removedFor('size'),
+      recent.slice(0, recent.length - kept.length).map((image) => image.imageId),
+    );
     const totals = ofType(messages, 'totals').at(-1)!;
     assert.ok(totals.bytes <= cap, `${totals.bytes} stored, cap ${cap}`);
     const onDisk = [...old.slice(1), ...kept].reduce((sum, image) => sum + allocated(image), 0);
@@ -152,7 +167,9 @@ describe('RetentionEngine over a real store', () => {
 
     // Stored now: counted, and the pass it starts makes room again.
     messages.length = 0;
-    const [stored] = seedStore(root, [{ acceptedAt: now, deviceId: 2, kind: 'unanalysed', imageBytes: 300_000 }]);
+    const [stored] = seedStore(root, [
+      { acceptedAt: now, deviceId: 2, kind: 'unanalysed', imageBytes: 300_000 },
+    ]);
     const ref = stored!.imageId.split('/');
     engine.handle({ type: 'stored', day: ref[0]!, device: ref[1]!, stem: ref[2]! });
     while (engine.work(50));
@@ -179,7 +196,9 @@ describe('RetentionEngine over a real store', () => {
       const found = ofType(messages, 'found').slice(batches.length);
       if (found.length > 1) assert.fail('a second batch before the first was taken');
       if (found.length === 1) {
-        batches.push(found[0]!.images.map((image) => `${image.imageId} ${image.record ? 'record' : 'no record'}`));
+        batches.push(
+          found[0]!.images.map((image) => `${image.imageId} ${image.record ? 'record' : 'no record'}`),
+        );
         engine.handle({ type: 'scan-more' });
       }
       if (ofType(messages, 'scanned').length > 0) break;

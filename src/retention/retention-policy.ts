@@ -74,10 +74,6 @@ export function classOf(kind: ImageKind, day: string, now: number, policy: Reten
   }
 }
 
-export function ageLimitOf(retention: Exclude<RetentionClass, 'protected'>, policy: RetentionPolicy): number {
-  return retention === 'normal' ? policy.maxAgeMs : policy.keptLongerMaxAgeMs;
-}
-
 /**
  * How fast images kept longer age, against the others, when room is needed: in the ratio of their
  * limits (kept 90 days against 30: a third as fast), so that a full store keeps defects three

@@ -15,6 +15,12 @@ const SLICE_MS = 20;
 /** How often the age limits are applied (and the passes they start logged). */
 const AGE_PASS_INTERVAL_MS = 10 * 60_000;
 
+/**
+ * How often free space is looked at between stored images: other files (the spool, logs) fill
+ * the disk too.
+ */
+const FREE_SPACE_CHECK_MS = 250;
+
 const data = workerData as RetentionWorkerData;
 const port = parentPort!;
 if (data.nice > 0) {
@@ -53,11 +59,13 @@ const ageTimer = setInterval(() => {
   engine.ageCheckDue();
   schedule();
 }, AGE_PASS_INTERVAL_MS);
+const freeSpaceTimer = setInterval(schedule, FREE_SPACE_CHECK_MS);
 
 port.on('message', (message: ToRetentionWorker) => {
   if (message.type === 'stop') {
     stopped = true;
     clearInterval(ageTimer);
+    clearInterval(freeSpaceTimer);
     post({ type: 'stopped' });
     port.close();
     return;

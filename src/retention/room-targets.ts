@@ -27,18 +27,30 @@ export function parseByteCap(setting: string, fileSystemBytes: number): number {
 }
 
 /**
+ * Largest images the slack leaves room for at least: what a few transfers finishing together
+ * write (each image, and its packets in the spool) before the next check.
+ */
+const SLACK_IMAGES = 4;
+
+/**
  * The targets for a file system of `fileSystemBytes`. The slack is 1 % of what it guards (at most
- * 1 GiB), but at least two of the largest images, so that the uploads arriving while a pass runs
- * fit below the cap: a pass then frees a few minutes' worth at once (one log line), and an
- * upload never waits for one. On a tiny cap it is at most a quarter of the cap.
+ * 1 GiB), but at least four of the largest images, so that what arrives while a pass runs fits
+ * below the cap: a pass then frees a few minutes' worth at once (one log line), and an upload
+ * never waits for one. On a tiny cap it is at most a quarter of the cap.
  */
 export function roomTargetsFrom(
-  settings: { readonly RETENTION_MAX_BYTES: string; readonly MIN_FREE_DISK_BYTES: number; readonly MAX_IMAGE_BYTES: number },
+  settings: {
+    readonly RETENTION_MAX_BYTES: string;
+    readonly MIN_FREE_DISK_BYTES: number;
+    readonly MAX_IMAGE_BYTES: number;
+  },
   fileSystemBytes: number,
 ): RoomTargets {
   const imageRoom = settings.MAX_IMAGE_BYTES + SIDECAR_ROOM_BYTES;
   const slack = (whole: number) =>
-    Math.floor(Math.min(whole / 4, Math.max(2 * imageRoom, Math.min(whole / 100, MAX_SLACK_BYTES))));
+    Math.floor(
+      Math.min(whole / 4, Math.max(SLACK_IMAGES * imageRoom, Math.min(whole / 100, MAX_SLACK_BYTES))),
+    );
   const capBytes = parseByteCap(settings.RETENTION_MAX_BYTES, fileSystemBytes);
   return {
     capBytes,
@@ -52,7 +64,11 @@ export function roomTargetsFrom(
 export type RoomNeed = 'size' | 'disk' | undefined;
 
 /** Whether a pass should start: within the slack of the cap, or of the free-space floor. */
-export function roomNeeded(storedBytes: number, freeBytes: number | undefined, targets: RoomTargets): RoomNeed {
+export function roomNeeded(
+  storedBytes: number,
+  freeBytes: number | undefined,
+  targets: RoomTargets,
+): RoomNeed {
   return roomWanted(storedBytes, freeBytes, targets, 1);
 }
 
@@ -72,6 +88,7 @@ function roomWanted(
   slacks: number,
 ): RoomNeed {
   if (storedBytes > targets.capBytes - slacks * targets.slackBytes) return 'size';
-  if (freeBytes !== undefined && freeBytes < targets.minFreeBytes + slacks * targets.diskSlackBytes) return 'disk';
+  if (freeBytes !== undefined && freeBytes < targets.minFreeBytes + slacks * targets.diskSlackBytes)
+    return 'disk';
   return undefined;
 }

@@ -256,25 +256,24 @@ export class ImageStore {
     const stem = `${time}-${arrival.transferId}`;
     const imagePath = join(directory, `${stem}.jpg`);
     const sidecarPath = join(directory, `${stem}.json`);
-    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', image)).toString('hex');
-
-    const { acceptedAt, firstPacketAt, completedAt, transferId: _transferId, ...described } = arrival;
-    const record: ImageRecord = {
-      imageId: relative(this.root, join(directory, stem)),
-      file: `${stem}.jpg`,
-      ...described,
-      size: image.length,
-      sha256: digest,
-      timings: {
-        acceptedAt: iso(acceptedAt),
-        firstPacketAt: firstPacketAt === undefined ? null : iso(firstPacketAt),
-        completedAt: iso(completedAt),
-        storedAt: stamp,
-        transferMs: completedAt - (firstPacketAt ?? acceptedAt),
-      },
-    };
-
-    await this.inTurn(join(directory, stem), async () => {
+    // The turn is taken at once (before any await), so that what comes for this image after waits.
+    return this.inTurn(join(directory, stem), async () => {
+      const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', image)).toString('hex');
+      const { acceptedAt, firstPacketAt, completedAt, transferId: _transferId, ...described } = arrival;
+      const record: ImageRecord = {
+        imageId: relative(this.root, join(directory, stem)),
+        file: `${stem}.jpg`,
+        ...described,
+        size: image.length,
+        sha256: digest,
+        timings: {
+          acceptedAt: iso(acceptedAt),
+          firstPacketAt: firstPacketAt === undefined ? null : iso(firstPacketAt),
+          completedAt: iso(completedAt),
+          storedAt: stamp,
+          transferMs: completedAt - (firstPacketAt ?? acceptedAt),
+        },
+      };
       await ensureDirectory(this.root, directory);
       await writeFileAtomically(imagePath, image);
       try {
@@ -286,8 +285,8 @@ export class ImageStore {
         throw error;
       }
       await syncDirectory(directory);
+      return { imageId: record.imageId, imagePath, sidecarPath, record };
     });
-    return { imageId: record.imageId, imagePath, sidecarPath, record };
   }
 
   /** Runs `work` once the write under way of the same image (if any) is done. */

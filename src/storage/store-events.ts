@@ -12,7 +12,12 @@ export interface StoreEventMap {
   /** An image and its sidecar were written and made durable. */
   stored: [image: StoredImage];
   /** A sidecar was rewritten (analysis, review): the record before and after, and their sizes in bytes. */
-  updated: [sidecarPath: string, before: ImageRecord, after: ImageRecord, bytes: { before: number; after: number }];
+  updated: [
+    sidecarPath: string,
+    before: ImageRecord,
+    after: ImageRecord,
+    bytes: { before: number; after: number },
+  ];
   /** Images (by id) removed from the store, all for one reason. */
   removed: [imageIds: readonly string[], reason: RemovalReason];
 }

@@ -79,6 +79,8 @@ export class ModelStore implements RetentionStore {
   }
 
   freeBytes(): number | undefined {
-    return this.fileSystemBytes === Infinity ? undefined : this.fileSystemBytes - this.usedBytes - this.otherBytes;
+    return this.fileSystemBytes === Infinity
+      ? undefined
+      : this.fileSystemBytes - this.usedBytes - this.otherBytes;
   }
 }

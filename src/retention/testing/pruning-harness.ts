@@ -11,7 +11,11 @@ export function refAt(acceptedAt: number, device: string, transferId: string): I
   return { day: iso.slice(0, 10), device, stem: `${iso.slice(11, 23).replace(/[:.]/g, '')}-${transferId}` };
 }
 
-export const DEFAULT_POLICY: RetentionPolicy = { maxAgeMs: 30 * DAY_MS, keptLongerMaxAgeMs: 90 * DAY_MS, pendingDays: 7 };
+export const DEFAULT_POLICY: RetentionPolicy = {
+  maxAgeMs: 30 * DAY_MS,
+  keptLongerMaxAgeMs: 90 * DAY_MS,
+  pendingDays: 7,
+};
 
 export const NO_ROOM_LIMITS: RoomTargets = {
   capBytes: Infinity,

@@ -45,7 +45,11 @@ export function seedStore(root: string, images: readonly SeedImage[]): SeededIma
     const stem = `${accepted.slice(11, 23).replace(/[:.]/g, '')}-${index.toString(16).padStart(12, '0')}`;
     const imagePath = join(folder, `${stem}.jpg`);
     const sidecarPath = join(folder, `${stem}.json`);
-    const bytes = Buffer.concat([Buffer.from([0xff, 0xd8]), randomBytes(Math.max(0, image.imageBytes - 4)), Buffer.from([0xff, 0xd9])]);
+    const bytes = Buffer.concat([
+      Buffer.from([0xff, 0xd8]),
+      randomBytes(Math.max(0, image.imageBytes - 4)),
+      Buffer.from([0xff, 0xd9]),
+    ]);
     const record = {
       imageId: `${accepted.slice(0, 10)}/${device}/${stem}`,
       file: `${stem}.jpg`,
@@ -62,7 +66,13 @@ export function seedStore(root: string, images: readonly SeedImage[]): SeededIma
       conflicts: 0,
       duplicateRequests: 0,
       endOfTransferRounds: 1,
-      timings: { acceptedAt: accepted, firstPacketAt: accepted, completedAt: accepted, storedAt: accepted, transferMs: 0 },
+      timings: {
+        acceptedAt: accepted,
+        firstPacketAt: accepted,
+        completedAt: accepted,
+        storedAt: accepted,
+        transferMs: 0,
+      },
       ...(image.kind === 'normal' || image.kind === 'kept-longer' ? { analysis: ANALYSES[image.kind] } : {}),
       ...(image.kind === 'reviewed'
         ? { analysis: ANALYSES.normal, review: { label: 'good', at: accepted } }
