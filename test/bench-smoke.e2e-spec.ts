@@ -82,6 +82,7 @@ describe('bench, smoke run', () => {
       'Classification',
       'No blocking',
       'Memory',
+      'Retention',
       'How it was measured',
       'Environment',
     ]) {
@@ -90,7 +91,7 @@ describe('bench, smoke run', () => {
     assert.ok(markdown.includes(`![benchmark chart](${chart})`));
     const svg = await readFile(join(outDir, chart), 'utf8');
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    assert.equal((svg.match(/class="panel-title"/g) ?? []).length, 5);
+    assert.equal((svg.match(/class="panel-title"/g) ?? []).length, 6);
     assert.match(stdout, new RegExp(`^report ${join(outDir, report)}$`, 'm'));
   });
 });

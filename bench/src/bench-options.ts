@@ -31,6 +31,8 @@ export interface BenchScale {
   readonly saturationMarginSeconds: number;
   /** One production gateway child serves the fleet, no-blocking and memory sections (fewer start-ups). */
   readonly shareGateways: boolean;
+  /** Images of the store the retention section seeds, for its throughput and its ping phases. */
+  readonly retentionStoreImages: number;
 }
 
 export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
@@ -49,6 +51,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     floodMs: 8000,
     saturationMarginSeconds: 2,
     shareGateways: false,
+    retentionStoreImages: 100_000,
   },
   quick: {
     packetWindowMs: 800,
@@ -65,6 +68,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     floodMs: 2000,
     saturationMarginSeconds: 1,
     shareGateways: false,
+    retentionStoreImages: 20_000,
   },
   smoke: {
     packetWindowMs: 300,
@@ -81,6 +85,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     floodMs: 600,
     saturationMarginSeconds: 1,
     shareGateways: true,
+    retentionStoreImages: 2000,
   },
 };
 

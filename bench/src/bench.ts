@@ -15,6 +15,7 @@ import { runFlood } from './flood-bench.js';
 import { stopSharedGateways } from './gateway-runs.js';
 import { runNoBlocking } from './no-blocking-bench.js';
 import { runPacketPath } from './packet-path.js';
+import { runRetention } from './retention-bench.js';
 import { loadSnapshot, othersLoad } from './process-stats.js';
 import { chartPanels, checkTargets, renderReport, statusText, type TargetCheck } from './report.js';
 
@@ -143,6 +144,7 @@ export async function runBench(options: BenchOptions, streams: BenchStreams): Pr
       },
       'no-blocking': () => runNoBlocking(context, classifierRate),
       memory: () => runFlood(context),
+      retention: () => runRetention(context),
     };
     for (const section of options.sections) {
       const sectionStartedAt = performance.now();

@@ -13,7 +13,7 @@ export interface Figure {
   readonly detail?: string;
 }
 
-export type Section = 'packet-path' | 'fleet' | 'classification' | 'no-blocking' | 'memory';
+export type Section = 'packet-path' | 'fleet' | 'classification' | 'no-blocking' | 'memory' | 'retention';
 
 export const SECTIONS: readonly Section[] = [
   'packet-path',
@@ -21,6 +21,7 @@ export const SECTIONS: readonly Section[] = [
   'classification',
   'no-blocking',
   'memory',
+  'retention',
 ];
 
 export const SECTION_TITLES: Readonly<Record<Section, string>> = {
@@ -29,6 +30,7 @@ export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   classification: 'Classification: classifier pool throughput and latency',
   'no-blocking': 'No blocking: ping round trip while the classifier pool is saturated',
   memory: 'Memory: peak resident memory of the gateway process',
+  retention: 'Retention: scan and pruning throughput, ping round trip while the pruner works',
 };
 
 /** Device counts of the packet-path measurement. */
@@ -69,6 +71,13 @@ export function requiredFigureKeys(): string[] {
     'memory.rss-idle-mb',
     'memory.rss-fleet-peak-mb',
     'memory.rss-flood-peak-mb',
+    'retention.scan-images-per-second',
+    'retention.prune-images-per-second',
+    'retention.ping-p99-idle-ms',
+    'retention.ping-p99-fleet-ms',
+    'retention.ping-p99-pruning-ms',
+    'retention.ratio-pruning-idle',
+    'retention.ratio-pruning-fleet',
   );
   return keys;
 }

@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import {
+  closeSync,
+  fstatSync,
   linkSync,
+  openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
   rmdirSync,
   statfsSync,
@@ -24,7 +26,7 @@ export function allocatedBytes(stats: Stats): number {
 
 function statOrUndefined(path: string): Stats | undefined {
   try {
-    return statSync(path);
+    return statSync(path, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }
@@ -35,6 +37,39 @@ function namesIn(folder: string): string[] {
     return readdirSync(folder);
   } catch {
     return [];
+  }
+}
+
+/** Sidecars whose version (inode, change time, size) was last read, remembered at most. */
+const REMEMBERED_VERSIONS = 256;
+
+/** What tells one content of a sidecar from another: each rewrite is a new file (a rename over it). */
+function versionOf(stats: Stats): string {
+  return `${stats.ino}:${stats.mtimeMs}:${stats.size}`;
+}
+
+/** A whole file's content and its stats, with the stats read from the open file. */
+function readWithStats(path: string): { text: string; stats: Stats } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    const buffer = Buffer.allocUnsafe(stats.size);
+    let read = 0;
+    while (read < buffer.length) {
+      const got = readSync(fd, buffer, read, buffer.length - read, read);
+      if (got === 0) break;
+      read += got;
+    }
+    return { text: buffer.toString('utf8', 0, read), stats };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -59,6 +94,11 @@ export function stemOf(name: string): { stem: string; part: 'image' | 'sidecar' 
  * where they block no event loop and take no thread of libuv's pool from the image writes.
  */
 export class DiskStore implements RetentionStore {
+  /** Versions of the sidecars read last, by path: a removal right after needs no second read. */
+  private readonly versions = new Map<string, string>();
+  /** Numbers the temporary names of JPEGs being removed. */
+  private removals = 0;
+
   constructor(readonly root: string) {}
 
   days(): string[] {
@@ -91,15 +131,14 @@ export class DiskStore implements RetentionStore {
 
   /** The sidecar's record, undefined when it is missing or unreadable. */
   readRecord(ref: ImageRef): ImageRecord | undefined {
-    try {
-      return JSON.parse(readFileSync(this.pathOf(ref, 'sidecar'), 'utf8')) as ImageRecord;
-    } catch {
-      return undefined;
-    }
+    return this.readSidecar(this.pathOf(ref, 'sidecar'))?.record;
   }
 
+  /**
+   * The kind its sidecar gives an image (undefined without a readable sidecar: being written, or
+   * a leftover). A sidecar without its JPEG has a kind too; removing it then finds nothing to do.
+   */
   inspect(ref: ImageRef): ImageKind | undefined {
-    if (!statOrUndefined(this.pathOf(ref, 'image'))) return undefined;
     const record = this.readRecord(ref);
     return record && kindOf(record);
   }
@@ -125,14 +164,17 @@ export class DiskStore implements RetentionStore {
       this.root,
       ref.day,
       ref.device,
-      `.${ref.stem}.jpg.${randomBytes(4).toString('hex')}.pruned${TEMPORARY_SUFFIX}`,
+      `.${ref.stem}.jpg.${process.pid}-${this.removals++}.pruned${TEMPORARY_SUFFIX}`,
     );
     try {
       renameSync(image, aside);
     } catch {
       return undefined;
     }
-    const record = this.readRecord(ref);
+    // The sidecar as `inspect` read it, unless it was rewritten since: then read again.
+    const current = statOrUndefined(sidecar);
+    const unchanged = current !== undefined && this.versions.get(sidecar) === versionOf(current);
+    const record = unchanged || !current ? undefined : this.readSidecar(sidecar)?.record;
     if (record && keep(kindOf(record))) {
       try {
         // Never over a JPEG written there meanwhile.
@@ -144,10 +186,26 @@ export class DiskStore implements RetentionStore {
       return undefined;
     }
     const imageStats = statOrUndefined(aside);
-    const sidecarStats = statOrUndefined(sidecar);
     unlinkQuietly(sidecar);
     unlinkQuietly(aside);
-    return (imageStats ? allocatedBytes(imageStats) : 0) + (sidecarStats ? allocatedBytes(sidecarStats) : 0);
+    this.versions.delete(sidecar);
+    return (imageStats ? allocatedBytes(imageStats) : 0) + (current ? allocatedBytes(current) : 0);
+  }
+
+  /** Reads and parses a sidecar, and remembers which version it read. */
+  private readSidecar(path: string): { record: ImageRecord } | undefined {
+    const read = readWithStats(path);
+    if (!read) return undefined;
+    let record: ImageRecord;
+    try {
+      record = JSON.parse(read.text) as ImageRecord;
+    } catch {
+      return undefined;
+    }
+    this.versions.delete(path);
+    this.versions.set(path, versionOf(read.stats));
+    if (this.versions.size > REMEMBERED_VERSIONS) this.versions.delete(this.versions.keys().next().value!);
+    return { record };
   }
 
   removeFolderIfEmpty(day: string, device: string): void {
