@@ -51,7 +51,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     floodMs: 8000,
     saturationMarginSeconds: 2,
     shareGateways: false,
-    retentionStoreImages: 100_000,
+    retentionStoreImages: 50_000,
   },
   quick: {
     packetWindowMs: 800,
@@ -68,7 +68,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     floodMs: 2000,
     saturationMarginSeconds: 1,
     shareGateways: false,
-    retentionStoreImages: 20_000,
+    retentionStoreImages: 10_000,
   },
   smoke: {
     packetWindowMs: 300,

@@ -1,5 +1,5 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CameraDevice, FIRMWARE } from '#camera-emulator';
 import { distribution, type Distribution } from '../../apps/esp-sim/src/index.js';
 import { RetentionEngine } from '../../src/retention/retention-engine.js';
@@ -27,9 +27,8 @@ const WARM_UP_PINGS = 50;
 /** Share of the busy pings that must be answered while the pruner is still at work. */
 const MIN_BUSY_SHARE = 0.5;
 const MAX_ATTEMPTS = 3;
+/** How often the pruned counter is read (to stop the busy pings if the pruner is done). */
 const POLL_MS = 250;
-/** Longest wait for the pruner to finish the seeded store. */
-const PRUNE_TIMEOUT_MS = 300_000;
 
 function seeds(count: number, now: number): SeedImage[] {
   return Array.from({ length: count }, (_, index) => ({
@@ -39,6 +38,15 @@ function seeds(count: number, now: number): SeedImage[] {
     kind: index % DEFECT_EVERY === 0 ? 'kept-longer' : 'normal',
     imageBytes: SEEDED_IMAGE_BYTES,
   }));
+}
+
+/**
+ * Seeds a store and writes it back to disk (`sync`): the pruner then removes files long written,
+ * as a store of weeks holds, not ones still in the page cache.
+ */
+function seedOnDisk(root: string, count: number): void {
+  seedStore(root, seeds(count, Date.now()));
+  execFileSync('sync');
 }
 
 /** Runs the retention engine on `root` as its thread does, until it has nothing left to do. */
@@ -77,7 +85,7 @@ function measureThroughput(context: BenchContext): void {
   context.progress(
     `retention: seeding a store of ${count} images over ${STORE_DAYS} days, ${STORE_DEVICES} cameras`,
   );
-  seedStore(root, seeds(count, Date.now()));
+  seedOnDisk(root, count);
   const scan = runEngine(root, '0').find((message) => message.type === 'scanned');
   if (scan?.type !== 'scanned') throw new Error('the scan did not finish');
   context.record({
@@ -165,10 +173,29 @@ interface PingPhases {
   readonly pruningShare: number;
 }
 
+/** Pings, the fleet uploading from before the first: warm-up, then the measured series. */
+async function pingWithFleet(
+  context: BenchContext,
+  gateway: GatewayChild,
+  until?: () => boolean,
+): Promise<{ rttMs: number[] }> {
+  const { pings, pingIntervalMs } = context.scale;
+  const pinger = await PingClient.open(gateway.process.udp);
+  const stopFleet = await uploadingFleet(context, gateway);
+  try {
+    await pinger.series(WARM_UP_PINGS, pingIntervalMs, 1000);
+    return await pinger.series(pings, pingIntervalMs, 1000, until);
+  } finally {
+    context.progress(`retention: ${await stopFleet()} images uploaded by the fleet`);
+    await pinger.close();
+  }
+}
+
 /**
- * Ping round trips of the production gateway in three phases: a fleet uploading while the pruner
- * works through a seeded store far over RETENTION_MAX_BYTES (from the start-up scan on), the same
- * fleet once the pruner is done (it then removes only as much as the fleet brings), and idle.
+ * Ping round trips of production gateways: idle, and with a fleet uploading, on an empty store
+ * (the pruner idle: it only removes what the fleet brings once the store is full, here never);
+ * then with the same fleet on a seeded store far over RETENTION_MAX_BYTES, while the pruner
+ * works through it (its scan, then its passes) from the start.
  */
 async function measurePings(
   context: BenchContext,
@@ -176,33 +203,34 @@ async function measurePings(
   attempt: number,
 ): Promise<PingPhases | undefined> {
   const { pings, pingIntervalMs } = context.scale;
-  const storageDir = join(context.workDir, `retention-pings-${attempt}`, 'images');
+  const work = join(context.workDir, `retention-pings-${attempt}`);
+  const quiet = { ...productionSettings(context), STORAGE_DIR: join(work, 'empty') };
+  const { idle, fleet } = await withGateway(context, 'retention, pruner idle', quiet, async (gateway) => {
+    const pinger = await PingClient.open(gateway.process.udp);
+    try {
+      await pinger.series(WARM_UP_PINGS, pingIntervalMs, 1000);
+      const idle = await pinger.series(pings, pingIntervalMs, 1000);
+      return { idle, fleet: await pingWithFleet(context, gateway) };
+    } finally {
+      await pinger.close();
+    }
+  });
+  const storageDir = join(work, 'seeded');
   context.progress(
     `retention: seeding ${count} images for the pings (cap ${PING_CAP_BYTES / 1024 ** 2} MiB)`,
   );
-  seedStore(storageDir, seeds(count, Date.now()));
+  seedOnDisk(storageDir, count);
   const settings = {
     ...productionSettings(context),
     STORAGE_DIR: storageDir,
     RETENTION_MAX_BYTES: String(PING_CAP_BYTES),
   };
-  return withGateway(context, `retention, attempt ${attempt}`, settings, async (gateway) => {
-    const pinger = await PingClient.open(gateway.process.udp);
+  return withGateway(context, `retention, pruner busy (attempt ${attempt})`, settings, async (gateway) => {
     const watch = new PrunerWatch(gateway);
-    const stopFleet = await uploadingFleet(context, gateway);
     try {
-      await pinger.series(WARM_UP_PINGS, pingIntervalMs, 1000);
-      const busy = await pinger.series(pings, pingIntervalMs, 1000, () => watch.done(count));
+      const busy = await pingWithFleet(context, gateway, () => watch.done(count));
+      context.progress(`retention: ${watch.pruned} images pruned by the end of the pings`);
       if (busy.rttMs.length < pings * MIN_BUSY_SHARE) return undefined;
-      const startedWaiting = performance.now();
-      while (!watch.done(count) && performance.now() - startedWaiting < PRUNE_TIMEOUT_MS)
-        await sleep(POLL_MS);
-      context.progress(`retention: pruner done (${watch.pruned} images removed); pings with the fleet alone`);
-      const fleet = await pinger.series(pings, pingIntervalMs, 1000);
-      const uploaded = await stopFleet();
-      context.progress(`retention: ${uploaded} images uploaded by the fleet; pings idle`);
-      await sleep(1000);
-      const idle = await pinger.series(pings, pingIntervalMs, 1000);
       return {
         idle: distribution(idle.rttMs),
         fleet: distribution(fleet.rttMs),
@@ -211,8 +239,6 @@ async function measurePings(
       };
     } finally {
       watch.stop();
-      await stopFleet().catch(() => undefined);
-      await pinger.close();
     }
   });
 }
@@ -279,7 +305,8 @@ export async function runRetention(context: BenchContext): Promise<void> {
     `Retention: throughput measured in the bench process on a seeded store (${STORE_DEVICES} cameras, ${STORE_DAYS} days, ` +
       `${SEEDED_IMAGE_BYTES}-byte JPEGs with sidecars, real files in the work folder), with the engine the gateway's retention ` +
       `thread runs. Pings: a production gateway starts on a seeded store far over RETENTION_MAX_BYTES=${PING_CAP_BYTES}, ` +
-      `${UPLOADING_DEVICES} generation-B cameras upload the bench JPEGs in a loop from the start; pings ${context.scale.pingIntervalMs} ms apart ` +
-      'while the pruner works (its scan, then its passes), then with the fleet alone once it is done, then idle.',
+      `${UPLOADING_DEVICES} generation-B cameras upload the bench JPEGs in a loop from the start, and pings ${context.scale.pingIntervalMs} ms apart ` +
+      'are timed while the pruner works (its scan, then its passes); the same pings and fleet on a gateway with an empty store ' +
+      '(pruner idle), and its pings with no fleet (idle), come first. Seeded stores are written back (sync) before use.',
   );
 }
