@@ -15,7 +15,7 @@ import {
 import { join } from 'node:path';
 import { TEMPORARY_SUFFIX } from '../storage/durable-file.js';
 import type { ImageRecord } from '../storage/image-record.js';
-import { DAY_FOLDER, DEVICE_FOLDER, IMAGE_STEM } from '../storage/image-store.js';
+import { DAY_FOLDER, DEVICE_FOLDER, IMAGE_STEM } from '../storage/store-layout.js';
 import { kindOf, type ImageKind } from './retention-policy.js';
 import type { ImageRef, RetentionStore } from './retention-store.js';
 

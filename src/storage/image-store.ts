@@ -5,22 +5,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import { ensureDirectory, syncDirectory, TEMPORARY_SUFFIX, writeFileAtomically } from './durable-file.js';
 import type { ImageArrival, ImageRecord, StoredImage } from './image-record.js';
+import { ImageTurns } from './image-turns.js';
 import { StoreEvents } from './store-events.js';
+import { DAY_FOLDER, imageNameOf, isImageId } from './store-layout.js';
 
 /** How often `recheck` may touch the disk. */
 const RECHECK_INTERVAL_MS = 1000;
-
-/** Day folders: yyyy-mm-dd. */
-export const DAY_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Device folders as `write` names them: device id, then its address made safe. */
-export const DEVICE_FOLDER = /^\d+_[0-9A-Za-z.-]+$/;
-
-/** File names (without .jpg or .json) as `write` makes them: time of acceptance, then transfer id. */
-export const IMAGE_STEM = /^\d{9}-[0-9a-f]+$/;
-
-/** An image id as `write` makes it: day, device folder (id and address made safe), time and transfer id. */
-const IMAGE_ID = /^\d{4}-\d{2}-\d{2}\/\d+_[0-9A-Za-z.-]+\/\d{9}-[0-9a-f]+$/;
 
 /** A sidecar was to be rewritten, but its image is gone: retention removed it meanwhile. */
 export class ImageGoneError extends Error {
@@ -47,10 +37,6 @@ async function readdirOrEmpty(folder: string): Promise<string[]> {
   }
 }
 
-function safeName(text: string): string {
-  return text.replace(/[^0-9A-Za-z.]/g, '-');
-}
-
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -69,8 +55,7 @@ export class ImageStore {
   readonly root: string;
   private lastFailure: Error | undefined;
   private lastRecheckAt = -Infinity;
-  /** The write under way of each image (by its path without extension), for the next to wait on. */
-  private readonly turns = new Map<string, Promise<void>>();
+  private readonly turns = new ImageTurns();
 
   constructor(
     root: string,
@@ -126,7 +111,7 @@ export class ImageStore {
   ): Promise<ImageRecord> {
     const { sidecarPath } = stored;
     const stem = sidecarPath.replace(/\.json$/, '');
-    return this.inTurn(stem, async () => {
+    return this.turns.run(stem, async () => {
       const before = await readFile(sidecarPath, 'utf8');
       const current = JSON.parse(before) as ImageRecord;
       const updated = { ...current, ...patch };
@@ -153,9 +138,9 @@ export class ImageStore {
    * before `olderThan` (the start of this process) is removed, never one this process is writing.
    */
   async removeOrphan(imageId: string, olderThan: number): Promise<OrphanKind | undefined> {
-    if (!IMAGE_ID.test(imageId)) return undefined;
+    if (!isImageId(imageId)) return undefined;
     const stem = join(this.root, imageId);
-    return this.inTurn(stem, async () => {
+    return this.turns.run(stem, async () => {
       const [image, sidecar] = await Promise.all([
         statOrUndefined(`${stem}.jpg`),
         statOrUndefined(`${stem}.json`),
@@ -239,7 +224,7 @@ export class ImageStore {
    * give it); undefined for anything else, so that no path outside the store can be asked for.
    */
   imagePathOf(imageId: string): string | undefined {
-    if (!IMAGE_ID.test(imageId)) return undefined;
+    if (!isImageId(imageId)) return undefined;
     return join(this.root, `${imageId}.jpg`);
   }
 
@@ -248,16 +233,17 @@ export class ImageStore {
     const stamp = iso(storedAt);
     // Day and time of acceptance and the transfer id name the file, so a second write of the
     // same transfer (a restart between the write and its record) lands on the same file.
-    const accepted = iso(arrival.acceptedAt);
-    const day = accepted.slice(0, 10);
-    const time = accepted.slice(11, 23).replace(/[:.]/g, '');
-    const device = `${arrival.deviceId}_${safeName(arrival.source.address)}`;
+    const { day, device, stem } = imageNameOf(
+      arrival.acceptedAt,
+      arrival.deviceId,
+      arrival.source.address,
+      arrival.transferId,
+    );
     const directory = join(this.root, day, device);
-    const stem = `${time}-${arrival.transferId}`;
     const imagePath = join(directory, `${stem}.jpg`);
     const sidecarPath = join(directory, `${stem}.json`);
     // The turn is taken at once (before any await), so that what comes for this image after waits.
-    return this.inTurn(join(directory, stem), async () => {
+    return this.turns.run(join(directory, stem), async () => {
       const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', image)).toString('hex');
       const { acceptedAt, firstPacketAt, completedAt, transferId: _transferId, ...described } = arrival;
       const record: ImageRecord = {
@@ -287,22 +273,6 @@ export class ImageStore {
       await syncDirectory(directory);
       return { imageId: record.imageId, imagePath, sidecarPath, record };
     });
-  }
-
-  /** Runs `work` once the write under way of the same image (if any) is done. */
-  private async inTurn<T>(stem: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.turns.get(stem);
-    const run = previous ? previous.then(work) : work();
-    const done = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.turns.set(stem, done);
-    try {
-      return await run;
-    } finally {
-      if (this.turns.get(stem) === done) this.turns.delete(stem);
-    }
   }
 
   private async *walk(directory: string): AsyncGenerator<string> {

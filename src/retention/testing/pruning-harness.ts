@@ -1,14 +1,15 @@
 import { Pruner, type PassReport, type PrunePass, type RemovedListener } from '../pruner.js';
 import { DAY_MS, type ImageKind, type RetentionPolicy } from '../retention-policy.js';
+import { imageNameOf } from '../../storage/store-layout.js';
 import type { ImageRef } from '../retention-store.js';
 import type { RoomTargets } from '../room-targets.js';
 import { StoreTotals } from '../store-totals.js';
 import { ModelStore } from './model-store.js';
 
-/** The image reference `ImageStore` would give an image accepted at `acceptedAt`. */
+/** The image reference `ImageStore` would give an image accepted at `acceptedAt` into folder `device`. */
 export function refAt(acceptedAt: number, device: string, transferId: string): ImageRef {
-  const iso = new Date(acceptedAt).toISOString();
-  return { day: iso.slice(0, 10), device, stem: `${iso.slice(11, 23).replace(/[:.]/g, '')}-${transferId}` };
+  const { day, stem } = imageNameOf(acceptedAt, 0, '', transferId);
+  return { day, device, stem };
 }
 
 export const DEFAULT_POLICY: RetentionPolicy = {

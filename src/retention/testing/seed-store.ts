@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../../storage/image-record.js';
+import { imageNameOf } from '../../storage/store-layout.js';
 import type { ImageKind } from '../retention-policy.js';
 
 /** An image to write into a store directly, as an earlier gateway would have left it. */
@@ -36,13 +37,18 @@ export function seedStore(root: string, images: readonly SeedImage[]): SeededIma
   const folders = new Set<string>();
   return images.map((image, index) => {
     const accepted = new Date(image.acceptedAt).toISOString();
-    const device = `${image.deviceId}_${(image.address ?? `10.0.0.${image.deviceId % 250}`).replace(/[^0-9A-Za-z.]/g, '-')}`;
-    const folder = join(root, accepted.slice(0, 10), device);
+    const address = image.address ?? `10.0.0.${image.deviceId % 250}`;
+    const { day, device, stem } = imageNameOf(
+      image.acceptedAt,
+      image.deviceId,
+      address,
+      index.toString(16).padStart(12, '0'),
+    );
+    const folder = join(root, day, device);
     if (!folders.has(folder)) {
       mkdirSync(folder, { recursive: true });
       folders.add(folder);
     }
-    const stem = `${accepted.slice(11, 23).replace(/[:.]/g, '')}-${index.toString(16).padStart(12, '0')}`;
     const imagePath = join(folder, `${stem}.jpg`);
     const sidecarPath = join(folder, `${stem}.json`);
     const bytes = Buffer.concat([
@@ -51,11 +57,11 @@ export function seedStore(root: string, images: readonly SeedImage[]): SeededIma
       Buffer.from([0xff, 0xd9]),
     ]);
     const record = {
-      imageId: `${accepted.slice(0, 10)}/${device}/${stem}`,
+      imageId: `${day}/${device}/${stem}`,
       file: `${stem}.jpg`,
       clientType: 1,
       deviceId: image.deviceId,
-      source: { address: image.address ?? `10.0.0.${image.deviceId % 250}`, port: 44444 },
+      source: { address, port: 44444 },
       flowMode: 'burst',
       size: bytes.length,
       sha256: '0'.repeat(64),
