@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { CameraDevice, FIRMWARE } from '#camera-emulator';
 import { distribution, type Distribution } from '../../apps/esp-sim/src/index.js';
 import { RetentionEngine } from '../../src/retention/retention-engine.js';
-import { DAY_MS, retentionPolicyFrom } from '../../src/retention/retention-policy.js';
+import { DAY_MS } from '../../src/retention/retention-policy.js';
 import { seedStore, type SeedImage } from '../../src/retention/testing/seed-store.js';
-import type { FromRetentionWorker, RetentionWorkerData } from '../../src/retention/worker-messages.js';
+import { testWorkerData } from '../../src/retention/testing/worker-data.js';
+import type { FromRetentionWorker } from '../../src/retention/worker-messages.js';
 import type { BenchContext } from './bench-context.js';
 import type { GatewayChild } from './gateway-child.js';
 import { productionSettings, withGateway } from './gateway-runs.js';
@@ -52,21 +53,9 @@ function seedOnDisk(root: string, count: number): void {
 /** Runs the retention engine on `root` as its thread does, until it has nothing left to do. */
 function runEngine(root: string, maxBytes: string): FromRetentionWorker[] {
   const messages: FromRetentionWorker[] = [];
-  const data: RetentionWorkerData = {
-    root,
-    policy: retentionPolicyFrom({
-      RETENTION_MAX_AGE_DAYS: 30,
-      RETENTION_DEFECT_MAX_AGE_DAYS: 90,
-      ANALYSIS_ENABLED: true,
-      ANALYSIS_BACKLOG_DAYS: 7,
-    }),
+  const data = testWorkerData(root, {
     settings: { RETENTION_MAX_BYTES: maxBytes, MIN_FREE_DISK_BYTES: 0, MAX_IMAGE_BYTES: 524_288 },
-    startedAt: Date.now(),
-    countedBefore: Date.now(),
-    nice: 0,
-    feedFound: false,
-    recordsFromDay: undefined,
-  };
+  });
   const engine = new RetentionEngine(data, (message) => messages.push(message));
   engine.start();
   while (engine.work(20));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SeededRandom } from '#camera-emulator';
 import { FakeClock } from '../common/fake-clock.js';
 import type { PassReport } from './pruner.js';
 import { acceptedAtOf, DAY_MS, isPendingDay, type ImageKind, type PruneReason } from './retention-policy.js';
@@ -20,18 +21,6 @@ const AGE_PASS_MS = 10 * MINUTE;
 const OUTAGE = { from: 20 * DAY_MS + 8 * HOUR, to: 21 * DAY_MS + 8 * HOUR };
 /** Then works through what waits at this rate. */
 const ANALYSED_PER_MINUTE = 40;
-
-/** A seeded generator (mulberry32), so that a failure can be replayed from the seed printed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tracked {
   readonly ref: ImageRef;
@@ -64,7 +53,8 @@ function runLine(
   store: ModelStore,
   otherBytes?: (now: number) => number,
 ): LineRun {
-  const rand = random(seed);
+  const generator = new SeededRandom(seed);
+  const rand = () => generator.next();
   const start = Date.UTC(2026, 0, 1);
   const clock = new FakeClock(start);
   const removed = new Map<string, { reason: PruneReason; at: number }>();

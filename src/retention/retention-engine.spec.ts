@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RetentionEngine } from './retention-engine.js';
-import { DAY_MS, retentionPolicyFrom } from './retention-policy.js';
+import { DAY_MS } from './retention-policy.js';
 import { seedStore, type SeedImage, type SeededImage } from './testing/seed-store.js';
+import { testWorkerData } from './testing/worker-data.js';
 import type { FromRetentionWorker, RetentionWorkerData } from './worker-messages.js';
 
 const roots: string[] = [];
@@ -19,22 +20,12 @@ function engineFor(
   overrides: Partial<RetentionWorkerData> = {},
 ): { engine: RetentionEngine; messages: FromRetentionWorker[]; run: () => void } {
   const messages: FromRetentionWorker[] = [];
-  const data: RetentionWorkerData = {
-    root,
-    policy: retentionPolicyFrom({
-      RETENTION_MAX_AGE_DAYS: 30,
-      RETENTION_DEFECT_MAX_AGE_DAYS: 90,
-      ANALYSIS_ENABLED: true,
-      ANALYSIS_BACKLOG_DAYS: 7,
-    }),
+  const data = testWorkerData(root, {
     settings: { RETENTION_MAX_BYTES: '0', MIN_FREE_DISK_BYTES: 0, MAX_IMAGE_BYTES: 64 * 1024 },
     startedAt: Date.now() - 60_000,
     countedBefore: Date.now() - 60_000,
-    nice: 0,
-    feedFound: false,
-    recordsFromDay: undefined,
     ...overrides,
-  };
+  });
   const engine = new RetentionEngine(data, (message) => messages.push(message));
   return {
     engine,

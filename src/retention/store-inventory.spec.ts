@@ -8,6 +8,7 @@ import { systemClock } from '../common/clock.js';
 import { validateEnvironment } from '../config/index.js';
 import { ImageStore } from '../storage/image-store.js';
 import { StoreEvents, type RemovalReason } from '../storage/store-events.js';
+import { testArrival } from '../storage/testing/test-arrival.js';
 import { RetentionEvents, type ScanSummary } from './retention-events.js';
 import { DAY_MS } from './retention-policy.js';
 import type { FoundImage } from './store-scan.js';
@@ -104,23 +105,7 @@ describe('StoreInventory', () => {
   it('counts an image stored after the scan from the store event', async () => {
     await until('the totals after the age pass', () => (inventory.totals.images === 2 ? true : undefined));
     const before = inventory.totals.bytes;
-    await images.save(Buffer.alloc(9000, 1), {
-      transferId: 'abc123',
-      clientType: 1,
-      deviceId: 3,
-      source: { address: '10.0.0.3', port: 44444 },
-      flowMode: 'burst',
-      packets: 7,
-      packetSize: 1460,
-      announcedSize: null,
-      duplicates: 0,
-      conflicts: 0,
-      duplicateRequests: 0,
-      endOfTransferRounds: 1,
-      acceptedAt: Date.now(),
-      firstPacketAt: Date.now(),
-      completedAt: Date.now(),
-    });
+    await images.save(Buffer.alloc(9000, 1), testArrival(3, Date.now(), 'abc123'));
     await until('the stored image counted', () => (inventory.totals.images === 3 ? true : undefined));
     assert.ok(inventory.totals.bytes >= before + 9000, `${inventory.totals.bytes} after ${before}`);
     assert.equal(inventory.totals.scanned, true);

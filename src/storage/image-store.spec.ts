@@ -5,29 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../common/fake-clock.js';
-import type { ImageArrival, StoredImage } from './image-record.js';
+import type { StoredImage } from './image-record.js';
 import { ImageGoneError, ImageStore } from './image-store.js';
 import type { RemovalReason } from './store-events.js';
+import { testArrival } from './testing/test-arrival.js';
 
-function arrival(deviceId: number, acceptedAt: number, transferId: string): ImageArrival {
-  return {
-    transferId,
-    clientType: 1,
-    deviceId,
-    source: { address: `10.0.0.${deviceId}`, port: 44444 },
-    flowMode: 'burst',
-    packets: 1,
-    packetSize: 1460,
-    announcedSize: null,
-    duplicates: 0,
-    conflicts: 0,
-    duplicateRequests: 0,
-    endOfTransferRounds: 1,
-    acceptedAt,
-    firstPacketAt: acceptedAt,
-    completedAt: acceptedAt,
-  };
-}
+const arrival = (deviceId: number, acceptedAt: number, transferId: string) =>
+  testArrival(deviceId, acceptedAt, transferId);
 
 describe('ImageStore: the newest images', () => {
   let root: string;

@@ -1,13 +1,13 @@
 import { webcrypto } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import { ensureDirectory, syncDirectory, TEMPORARY_SUFFIX, writeFileAtomically } from './durable-file.js';
 import type { ImageArrival, ImageRecord, StoredImage } from './image-record.js';
 import { ImageTurns } from './image-turns.js';
 import { StoreEvents } from './store-events.js';
-import { DAY_FOLDER, imageNameOf, isImageId } from './store-layout.js';
+import { DAY_FOLDER, imageNameOf, isImageId, sidecarRecordOf } from './store-layout.js';
 
 /** How often `recheck` may touch the disk. */
 const RECHECK_INTERVAL_MS = 1000;
@@ -35,10 +35,6 @@ async function readdirOrEmpty(folder: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 /**
@@ -230,7 +226,6 @@ export class ImageStore {
 
   private async write(image: Buffer, arrival: ImageArrival): Promise<StoredImage> {
     const storedAt = this.clock.now();
-    const stamp = iso(storedAt);
     // Day and time of acceptance and the transfer id name the file, so a second write of the
     // same transfer (a restart between the write and its record) lands on the same file.
     const { day, device, stem } = imageNameOf(
@@ -244,22 +239,8 @@ export class ImageStore {
     const sidecarPath = join(directory, `${stem}.json`);
     // The turn is taken at once (before any await), so that what comes for this image after waits.
     return this.turns.run(join(directory, stem), async () => {
-      const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', image)).toString('hex');
-      const { acceptedAt, firstPacketAt, completedAt, transferId: _transferId, ...described } = arrival;
-      const record: ImageRecord = {
-        imageId: relative(this.root, join(directory, stem)),
-        file: `${stem}.jpg`,
-        ...described,
-        size: image.length,
-        sha256: digest,
-        timings: {
-          acceptedAt: iso(acceptedAt),
-          firstPacketAt: firstPacketAt === undefined ? null : iso(firstPacketAt),
-          completedAt: iso(completedAt),
-          storedAt: stamp,
-          transferMs: completedAt - (firstPacketAt ?? acceptedAt),
-        },
-      };
+      const sha256 = Buffer.from(await webcrypto.subtle.digest('SHA-256', image)).toString('hex');
+      const record = sidecarRecordOf(arrival, { size: image.length, sha256 }, storedAt);
       await ensureDirectory(this.root, directory);
       await writeFileAtomically(imagePath, image);
       try {

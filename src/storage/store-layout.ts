@@ -1,3 +1,5 @@
+import type { ImageArrival, ImageRecord } from './image-record.js';
+
 /**
  * How the store names what it holds: `<yyyy-mm-dd>/<device id>_<address>/<hhmmssmmm>-<transfer id>`
  * with `.jpg` and `.json`, day and time those of the transfer's acceptance (UTC).
@@ -37,5 +39,33 @@ export function imageNameOf(
     day: accepted.slice(0, 10),
     device: `${deviceId}_${safeName(address)}`,
     stem: `${accepted.slice(11, 23).replace(/[:.]/g, '')}-${transferId}`,
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The sidecar of an image: what the transfer layer said of it, its size and digest, and when it was stored. */
+export function sidecarRecordOf(
+  arrival: ImageArrival,
+  image: { readonly size: number; readonly sha256: string },
+  storedAt: number,
+): ImageRecord {
+  const { acceptedAt, firstPacketAt, completedAt, transferId, ...described } = arrival;
+  const { day, device, stem } = imageNameOf(acceptedAt, arrival.deviceId, arrival.source.address, transferId);
+  return {
+    imageId: `${day}/${device}/${stem}`,
+    file: `${stem}.jpg`,
+    ...described,
+    size: image.size,
+    sha256: image.sha256,
+    timings: {
+      acceptedAt: iso(acceptedAt),
+      firstPacketAt: firstPacketAt === undefined ? null : iso(firstPacketAt),
+      completedAt: iso(completedAt),
+      storedAt: iso(storedAt),
+      transferMs: completedAt - (firstPacketAt ?? acceptedAt),
+    },
   };
 }

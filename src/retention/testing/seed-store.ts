@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../../storage/image-record.js';
-import { imageNameOf } from '../../storage/store-layout.js';
+import { imageNameOf, sidecarRecordOf } from '../../storage/store-layout.js';
+import { testArrival } from '../../storage/testing/test-arrival.js';
 import type { ImageKind } from '../retention-policy.js';
 
 /** An image to write into a store directly, as an earlier gateway would have left it. */
@@ -36,13 +37,17 @@ const ANALYSES: Record<Exclude<ImageKind, 'unanalysed' | 'reviewed'>, object> = 
 export function seedStore(root: string, images: readonly SeedImage[]): SeededImage[] {
   const folders = new Set<string>();
   return images.map((image, index) => {
-    const accepted = new Date(image.acceptedAt).toISOString();
-    const address = image.address ?? `10.0.0.${image.deviceId % 250}`;
-    const { day, device, stem } = imageNameOf(
-      image.acceptedAt,
+    const arrival = testArrival(
       image.deviceId,
-      address,
+      image.acceptedAt,
       index.toString(16).padStart(12, '0'),
+      image.address,
+    );
+    const { day, device, stem } = imageNameOf(
+      arrival.acceptedAt,
+      arrival.deviceId,
+      arrival.source.address,
+      arrival.transferId,
     );
     const folder = join(root, day, device);
     if (!folders.has(folder)) {
@@ -56,34 +61,17 @@ export function seedStore(root: string, images: readonly SeedImage[]): SeededIma
       randomBytes(Math.max(0, image.imageBytes - 4)),
       Buffer.from([0xff, 0xd9]),
     ]);
-    const record = {
-      imageId: `${day}/${device}/${stem}`,
-      file: `${stem}.jpg`,
-      clientType: 1,
-      deviceId: image.deviceId,
-      source: { address, port: 44444 },
-      flowMode: 'burst',
-      size: bytes.length,
-      sha256: '0'.repeat(64),
-      packets: Math.ceil(bytes.length / 1452),
-      packetSize: 1460,
-      announcedSize: null,
-      duplicates: 0,
-      conflicts: 0,
-      duplicateRequests: 0,
-      endOfTransferRounds: 1,
-      timings: {
-        acceptedAt: accepted,
-        firstPacketAt: accepted,
-        completedAt: accepted,
-        storedAt: accepted,
-        transferMs: 0,
-      },
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const record: ImageRecord = {
+      ...sidecarRecordOf(arrival, { size: bytes.length, sha256 }, image.acceptedAt),
       ...(image.kind === 'normal' || image.kind === 'kept-longer' ? { analysis: ANALYSES[image.kind] } : {}),
       ...(image.kind === 'reviewed'
-        ? { analysis: ANALYSES.normal, review: { label: 'good', at: accepted } }
+        ? {
+            analysis: ANALYSES.normal,
+            review: { label: 'good', at: new Date(image.acceptedAt).toISOString() },
+          }
         : {}),
-    } satisfies ImageRecord;
+    };
     const storedAt = new Date(image.acceptedAt);
     if (image.only !== 'sidecar') {
       writeFileSync(imagePath, bytes);
