@@ -12,8 +12,9 @@ import { DEFAULT_POLICY, NO_ROOM_LIMITS, PruningHarness } from './testing/prunin
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const CAMERAS = 50;
-/** One photo per camera every 10 minutes: 7200 images a day, 432 000 in 60 days. */
-const SHOT_EVERY_MS = 10 * MINUTE;
+/** One photo per camera every 30 minutes: 2400 images a day, 144 000 in 60 days. */
+const SHOT_EVERY_MS = 30 * MINUTE;
+const IMAGES_PER_DAY = (CAMERAS * DAY_MS) / SHOT_EVERY_MS;
 const DAYS = 60;
 /** How often the retention thread applies the age limits. */
 const AGE_PASS_MS = 10 * MINUTE;
@@ -41,7 +42,7 @@ interface LineRun {
 
 /**
  * 60 days of a 50-camera line, on a fake clock, against a model of the store: each camera takes a
- * photo every 10 minutes (40-80 KB on disk with its sidecar); 5 % are defects and 2 % uncertain;
+ * photo every 30 minutes (40-80 KB on disk with its sidecar); 5 % are defects and 2 % uncertain;
  * the classifier analyses each a minute or three after it arrives, except for a day-long outage;
  * a person reviews 0.2 % of them within 5 days. Retention runs as the retention thread runs it:
  * a pass whenever room is wanted after an image is stored, and one for the age limits every 10
@@ -85,7 +86,7 @@ function runLine(
   };
   clock.setInterval(() => runPass(false), AGE_PASS_MS);
 
-  // Each camera 12 s after the one before: the cameras shooting in each minute of the 10.
+  // Each camera 36 s after the one before: the cameras shooting in each minute of the 30.
   const offsets = Array.from({ length: CAMERAS }, (_, camera) => (camera * SHOT_EVERY_MS) / CAMERAS);
   const shootingIn = Array.from({ length: SHOT_EVERY_MS / MINUTE }, (_, minute) =>
     offsets.flatMap((offset, camera) => (Math.floor(offset / MINUTE) === minute ? [camera] : [])),
@@ -170,7 +171,7 @@ describe('retention over 60 days of a 50-camera line (fake clock, model store)',
         );
       }
     }
-    assert.ok(removed.size > 0.9 * 30 * 7200 * 0.93, `${context}: ${removed.size} removed`);
+    assert.ok(removed.size > 0.9 * 30 * IMAGES_PER_DAY * 0.93, `${context}: ${removed.size} removed`);
     // Once a pass per 10 minutes from day 30 on, each one line.
     assert.ok(run.passes.length >= 30 * 144 - 10, `${context}: ${run.passes.length} passes`);
   });
@@ -178,7 +179,7 @@ describe('retention over 60 days of a 50-camera line (fake clock, model store)',
   it('with a cap of six days and a file system shared with a growing spool: never over, never short of room', () => {
     const seed = seedFromEnvironment();
     const context = `seed ${seed} (RETENTION_SEED=${seed} replays it)`;
-    const dayOfImages = 7200 * 60_000;
+    const dayOfImages = IMAGES_PER_DAY * 60_000;
     const capBytes = 6 * dayOfImages;
     const targets: RoomTargets = {
       capBytes,
