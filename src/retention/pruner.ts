@@ -1,5 +1,11 @@
 import { OldestFirst, type Candidate } from './oldest-first.js';
-import { classOf, keptLongerPace, type PruneReason, type RetentionPolicy } from './retention-policy.js';
+import {
+  classOf,
+  DAY_MS,
+  keptLongerPace,
+  type PruneReason,
+  type RetentionPolicy,
+} from './retention-policy.js';
 import type { ImageRef, RetentionStore } from './retention-store.js';
 import { roomNeeded, roomStillWanted, type RoomNeed, type RoomTargets } from './room-targets.js';
 import type { StoreTotals } from './store-totals.js';
@@ -48,6 +54,7 @@ export class Pruner {
   }
 }
 
+/** One pass of the pruner, at one instant: its two walks, what it removed, and where it is. */
 export class PrunePass {
   private readonly normal: OldestFirst;
   private readonly keptLonger: OldestFirst;
@@ -55,7 +62,7 @@ export class PrunePass {
   private readonly pruned: Record<PruneReason, number> = { age: 0, size: 0, disk: 0 };
   private bytes = 0;
   private phase: 'age-normal' | 'age-kept-longer' | 'room' | 'done' = 'age-normal';
-  private unmet_: RoomNeed;
+  private unmetNeed: RoomNeed;
   /** Free space at the start, plus what the pass freed: a file system may report freed blocks late. */
   private readonly freeAtStart: number | undefined;
 
@@ -73,10 +80,6 @@ export class PrunePass {
     this.freeAtStart = store.freeBytes();
   }
 
-  get done(): boolean {
-    return this.phase === 'done';
-  }
-
   /** Images removed so far. */
   get removed(): number {
     return this.pruned.age + this.pruned.size + this.pruned.disk;
@@ -84,7 +87,7 @@ export class PrunePass {
 
   /** Whether the pass ended still wanting room (see `PassReport.unmet`). */
   get unmet(): RoomNeed {
-    return this.unmet_;
+    return this.unmetNeed;
   }
 
   /** Removes up to `budget` images (or looks at as many); true once the pass is over. */
@@ -120,7 +123,7 @@ export class PrunePass {
       pruned: { ...this.pruned },
       bytes: this.bytes,
       oldestKeptAt: oldest.length > 0 ? Math.min(...oldest) : undefined,
-      unmet: this.unmet_,
+      unmet: this.unmetNeed,
       pending: this.normal.passedOver.pending,
       reviewed: Math.max(this.normal.passedOver.reviewed, this.keptLonger.passedOver.reviewed),
       storedBytes: this.totals.bytes,
@@ -154,7 +157,7 @@ export class PrunePass {
     if (keptLonger) this.prune(this.keptLonger, keptLonger, need);
     else if (normal) this.prune(this.normal, normal, need);
     else {
-      this.unmet_ = need;
+      this.unmetNeed = need;
       return false;
     }
     return true;
@@ -189,7 +192,7 @@ export class PrunePass {
    * stored into yesterday's, and one being stored must not lose its folder.
    */
   private isPastDay(day: string): boolean {
-    return day < new Date(this.now - 86_400_000).toISOString().slice(0, 10);
+    return day < new Date(this.now - DAY_MS).toISOString().slice(0, 10);
   }
 
   private freeBytes(): number | undefined {
