@@ -85,7 +85,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     floodMs: 600,
     saturationMarginSeconds: 1,
     shareGateways: true,
-    retentionStoreImages: 2000,
+    retentionStoreImages: 1000,
   },
 };
 

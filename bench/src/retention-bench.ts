@@ -15,6 +15,12 @@ import { PingClient } from './ping-client.js';
 /** Cameras of the seeded store, and days it spans (the oldest pruned first). */
 const STORE_DEVICES = 16;
 const STORE_DAYS = 10;
+/**
+ * Its newest day, this many days back: before the classifier's start-up backlog (ANALYSIS_BACKLOG_DAYS,
+ * 7), whose scan reads sidecars on the event loop, and within the age limit (30), so that the size cap
+ * alone makes it go.
+ */
+const STORE_ENDS_DAYS_AGO = 10;
 /** Bytes of each seeded JPEG: small, so that the store is written quickly; pruning costs per file, not per byte. */
 const SEEDED_IMAGE_BYTES = 6000;
 /** Every this many seeded images, a defect (kept longer, so walked over by the pruner). */
@@ -33,8 +39,9 @@ const POLL_MS = 250;
 
 function seeds(count: number, now: number): SeedImage[] {
   return Array.from({ length: count }, (_, index) => ({
-    // Spread over the days before today, oldest first, every camera in turn.
-    acceptedAt: now - (STORE_DAYS + 1) * DAY_MS + Math.floor((index * STORE_DAYS * DAY_MS) / count),
+    // Spread over the days, oldest first, every camera in turn.
+    acceptedAt:
+      now - (STORE_ENDS_DAYS_AGO + STORE_DAYS) * DAY_MS + Math.floor((index * STORE_DAYS * DAY_MS) / count),
     deviceId: index % STORE_DEVICES,
     kind: index % DEFECT_EVERY === 0 ? 'kept-longer' : 'normal',
     imageBytes: SEEDED_IMAGE_BYTES,
@@ -181,8 +188,8 @@ async function pingWithFleet(
 }
 
 /**
- * Ping round trips of production gateways: idle, and with a fleet uploading, on an empty store
- * (the pruner idle: it only removes what the fleet brings once the store is full, here never);
+ * Ping round trips of production gateways: idle, and with a fleet uploading, on a store far below
+ * its cap (the pruner idle);
  * then with the same fleet on a seeded store far over RETENTION_MAX_BYTES, while the pruner
  * works through it (its scan, then its passes) from the start.
  */
@@ -192,19 +199,24 @@ async function measurePings(
   attempt: number,
 ): Promise<PingPhases | undefined> {
   const { pings, pingIntervalMs } = context.scale;
-  const work = join(context.workDir, `retention-pings-${attempt}`);
-  const quiet = { ...productionSettings(context), STORAGE_DIR: join(work, 'empty') };
-  const { idle, fleet } = await withGateway(context, 'retention, pruner idle', quiet, async (gateway) => {
-    const pinger = await PingClient.open(gateway.process.udp);
-    try {
-      await pinger.series(WARM_UP_PINGS, pingIntervalMs, 1000);
-      const idle = await pinger.series(pings, pingIntervalMs, 1000);
-      return { idle, fleet: await pingWithFleet(context, gateway) };
-    } finally {
-      await pinger.close();
-    }
-  });
-  const storageDir = join(work, 'seeded');
+  // As the other sections' production gateway (shared with them in a smoke run): its store is far
+  // below the default cap, so its pruner has nothing to do.
+  const { idle, fleet } = await withGateway(
+    context,
+    'retention, pruner idle',
+    productionSettings(context),
+    async (gateway) => {
+      const pinger = await PingClient.open(gateway.process.udp);
+      try {
+        await pinger.series(WARM_UP_PINGS, pingIntervalMs, 1000);
+        const idle = await pinger.series(pings, pingIntervalMs, 1000);
+        return { idle, fleet: await pingWithFleet(context, gateway) };
+      } finally {
+        await pinger.close();
+      }
+    },
+  );
+  const storageDir = join(context.workDir, `retention-pings-${attempt}`, 'images');
   context.progress(
     `retention: seeding ${count} images for the pings (cap ${PING_CAP_BYTES / 1024 ** 2} MiB)`,
   );
@@ -291,11 +303,12 @@ export async function runRetention(context: BenchContext): Promise<void> {
     unit: '×',
   });
   context.note(
-    `Retention: throughput measured in the bench process on a seeded store (${STORE_DEVICES} cameras, ${STORE_DAYS} days, ` +
+    `Retention: throughput measured in the bench process on a seeded store (${STORE_DEVICES} cameras, ${STORE_DAYS} days ending ` +
+      `${STORE_ENDS_DAYS_AGO} days ago, before the classifier's start-up backlog, ` +
       `${SEEDED_IMAGE_BYTES}-byte JPEGs with sidecars, real files in the work folder), with the engine the gateway's retention ` +
       `thread runs. Pings: a production gateway starts on a seeded store far over RETENTION_MAX_BYTES=${PING_CAP_BYTES}, ` +
       `${UPLOADING_DEVICES} generation-B cameras upload the bench JPEGs in a loop from the start, and pings ${context.scale.pingIntervalMs} ms apart ` +
-      'are timed while the pruner works (its scan, then its passes); the same pings and fleet on a gateway with an empty store ' +
-      '(pruner idle), and its pings with no fleet (idle), come first. Seeded stores are written back (sync) before use.',
+      'are timed while the pruner works (its scan, then its passes); the same pings and fleet on a gateway whose store is far below ' +
+      'its cap (pruner idle), and its pings with no fleet (idle), come first. Seeded stores are written back (sync) before use.',
   );
 }
