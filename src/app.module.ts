@@ -9,13 +9,14 @@ import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LiveModule } from './live/live.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PingController } from './ping/ping.controller.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { TransfersModule } from './transfers/transfers.module.js';
 import { UdpGatewayModule } from './udp/udp-gateway.module.js';
 import { WebModule } from './web/web.module.js';
 
 /**
- * The gateway: UDP transfers and storage; over HTTP health, metrics, the JSON API with its live
- * stream, and the page of the newest images.
+ * The gateway: UDP transfers, storage and its retention; over HTTP health, metrics, the JSON API
+ * with its live stream, and the page of the newest images.
  */
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         AppConfigModule.register(env),
         UdpGatewayModule,
         TransfersModule,
+        RetentionModule,
         ClassificationModule,
         LifecycleModule,
         HealthModule,

@@ -83,6 +83,7 @@ describe('bench, smoke run', () => {
       'No blocking',
       'HTTP load',
       'Memory',
+      'Retention',
       'How it was measured',
       'Environment',
     ]) {

@@ -35,6 +35,8 @@ export interface BenchScale {
   readonly httpImages: number;
   /** One production gateway child serves the fleet, no-blocking and memory sections (fewer start-ups). */
   readonly shareGateways: boolean;
+  /** Images of the store the retention section seeds, for its throughput and its ping phases. */
+  readonly retentionStoreImages: number;
 }
 
 export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
@@ -55,6 +57,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     httpConcurrency: 800,
     httpImages: 200,
     shareGateways: false,
+    retentionStoreImages: 50_000,
   },
   quick: {
     packetWindowMs: 800,
@@ -73,6 +76,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     httpConcurrency: 800,
     httpImages: 96,
     shareGateways: false,
+    retentionStoreImages: 10_000,
   },
   smoke: {
     packetWindowMs: 300,
@@ -91,6 +95,7 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     httpConcurrency: 40,
     httpImages: 16,
     shareGateways: true,
+    retentionStoreImages: 1000,
   },
 };
 

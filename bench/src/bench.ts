@@ -9,13 +9,14 @@ import { SCALES, type BenchOptions } from './bench-options.js';
 import { renderChart } from './chart.js';
 import { runClassification } from './classification-bench.js';
 import type { ProfileSummary } from './cpu-profile.js';
-import { figureLine, type Figure, type Section } from './figures.js';
+import { figureLine, SECTIONS, type Figure, type Section } from './figures.js';
 import { runFleetBench } from './fleet-bench.js';
 import { runFlood } from './flood-bench.js';
 import { runHttpLoad } from './http-load-bench.js';
 import { stopSharedGateways } from './gateway-runs.js';
 import { runNoBlocking } from './no-blocking-bench.js';
 import { runPacketPath } from './packet-path.js';
+import { runRetention } from './retention-bench.js';
 import { loadSnapshot, othersLoad } from './process-stats.js';
 import { chartPanels, checkTargets, renderReport, statusText, type TargetCheck } from './report.js';
 
@@ -84,6 +85,16 @@ async function checkedAssets(workDir: string, progress: (message: string) => voi
   }
 }
 
+/** The flags of the command line that made this run (after `npm run bench`). */
+function benchFlags(options: BenchOptions): string {
+  const flags = [
+    ...(options.mode === 'full' ? [] : [`--${options.mode}`]),
+    ...(options.sections.length === SECTIONS.length ? [] : [`--only ${options.sections.join(',')}`]),
+    ...(options.profile ? ['--profile'] : []),
+  ];
+  return flags.length === 0 ? '' : ` -- ${flags.join(' ')}`;
+}
+
 function environment(assets: BenchAssets, options: BenchOptions, sharing: string): string[] {
   const cpu = cpus();
   return [
@@ -93,7 +104,7 @@ function environment(assets: BenchAssets, options: BenchOptions, sharing: string
     `model: ${assets.model.kind === 'default' ? 'models/default' : `tiny stand-in (${assets.model.reason})`}; backends measured: ${assets.backends.join(', ')}; the gateway's INFERENCE_BACKEND=${assets.bestBackend}`,
     'Gateways: `node dist/src/main.js` in child processes (NODE_ENV=production, JSON logs at warn level to a file, ' +
       'SHUTDOWN_GRACE_MS=0, otherwise default settings unless a section says otherwise), on 127.0.0.1; load generators in the bench process.',
-    `Command: npm run bench${options.mode === 'full' ? '' : ` -- --${options.mode}`}${options.profile ? ' --profile' : ''}`,
+    `Command: npm run bench${benchFlags(options)}`,
   ];
 }
 
@@ -145,6 +156,7 @@ export async function runBench(options: BenchOptions, streams: BenchStreams): Pr
       'no-blocking': () => runNoBlocking(context, classifierRate),
       'http-load': () => runHttpLoad(context),
       memory: () => runFlood(context),
+      retention: () => runRetention(context),
     };
     for (const section of options.sections) {
       const sectionStartedAt = performance.now();

@@ -13,7 +13,14 @@ export interface Figure {
   readonly detail?: string;
 }
 
-export type Section = 'packet-path' | 'fleet' | 'classification' | 'no-blocking' | 'http-load' | 'memory';
+export type Section =
+  | 'packet-path'
+  | 'fleet'
+  | 'classification'
+  | 'no-blocking'
+  | 'http-load'
+  | 'memory'
+  | 'retention';
 
 export const SECTIONS: readonly Section[] = [
   'packet-path',
@@ -22,6 +29,7 @@ export const SECTIONS: readonly Section[] = [
   'no-blocking',
   'http-load',
   'memory',
+  'retention',
 ];
 
 export const SECTION_TITLES: Readonly<Record<Section, string>> = {
@@ -31,6 +39,7 @@ export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   'no-blocking': 'No blocking: ping round trip while the classifier pool is saturated',
   'http-load': 'HTTP load: ping round trip while the page of the newest images is under load',
   memory: 'Memory: peak resident memory of the gateway process',
+  retention: 'Retention: scan and pruning throughput, ping round trip while the pruner works',
 };
 
 /** Device counts of the packet-path measurement. */
@@ -74,6 +83,13 @@ export function requiredFigureKeys(): string[] {
     'memory.rss-idle-mb',
     'memory.rss-fleet-peak-mb',
     'memory.rss-flood-peak-mb',
+    'retention.scan-images-per-second',
+    'retention.prune-images-per-second',
+    'retention.ping-p99-idle-ms',
+    'retention.ping-p99-fleet-ms',
+    'retention.ping-p99-pruning-ms',
+    'retention.ratio-pruning-idle',
+    'retention.ratio-pruning-fleet',
   );
   return keys;
 }

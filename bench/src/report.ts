@@ -217,6 +217,22 @@ export function chartPanels(figures: readonly Figure[]): Panel[] {
       threshold: { value: TARGETS.fleetRssMb, label: `target (fleet): ${TARGETS.fleetRssMb} MB` },
     });
   }
+  if (figures.some((figure) => figure.section === 'retention')) {
+    panels.push({
+      title: 'Ping round trip p99, retention',
+      unit: 'ms',
+      groups: [
+        {
+          label: 'p99',
+          bars: [
+            { series: 'idle', value: value('retention.ping-p99-idle-ms') },
+            { series: 'fleet uploading', value: value('retention.ping-p99-fleet-ms') },
+            { series: 'fleet uploading, pruner busy', value: value('retention.ping-p99-pruning-ms') },
+          ],
+        },
+      ],
+    });
+  }
   const backends = figures
     .filter((figure) => figure.section === 'classification' && figure.key.endsWith('.images-per-second'))
     .map((figure) => figure.key.split('.')[1]!);

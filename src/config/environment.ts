@@ -550,12 +550,48 @@ export class Environment {
 
   @Setting({
     accepts: 'an integer from 0 upwards',
-    description: 'Readiness fails when the storage file system has less free space than this many bytes.',
+    description:
+      'Readiness fails when the storage file system has less free space than this many bytes; retention removes ' +
+      'the oldest images ahead of it, so that uploads go on.',
   })
   @Transform(parseInteger)
   @IsInt()
   @Min(0)
   MIN_FREE_DISK_BYTES = 100 * 1024 ** 2;
+
+  @Setting({
+    accepts:
+      "a number of bytes (0: no cap), or a percentage of the storage file system's size, from 1% to 100%",
+    description:
+      'Most room the images and their sidecars may take on disk (spool excluded); the oldest are removed ahead of ' +
+      'it, defects and uncertain verdicts last.',
+  })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Matches(/^(\d+|([1-9]\d?(\.\d+)?|100)%)$/)
+  RETENTION_MAX_BYTES = '80%';
+
+  @Setting({
+    accepts: 'an integer from 0 to 36500 (0: no age limit)',
+    description: 'Images older than this many days are removed, except the ones kept longer (below).',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  RETENTION_MAX_AGE_DAYS = 30;
+
+  @Setting({
+    accepts: 'an integer from 0 to 36500 (0: no age limit), at least RETENTION_MAX_AGE_DAYS',
+    description:
+      'Images with a defect or uncertain verdict are kept this many days; with RETENTION_MAX_AGE_DAYS=0 they too ' +
+      'have no age limit. Images a person reviewed are never removed automatically.',
+  })
+  @Transform(parseInteger)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  RETENTION_DEFECT_MAX_AGE_DAYS = 90;
 
   @Setting({ accepts: LOG_LEVELS.join(', '), description: 'Most verbose log level written.' })
   @IsIn(LOG_LEVELS)

@@ -62,4 +62,24 @@ describe('validateEnvironment', () => {
       /MIN_PACKET_BYTES="2000": expected at most MAX_PACKET_BYTES \(1500\)/,
     );
   });
+
+  it('reads the size cap of retention as bytes or as a share of the file system, and nothing else', () => {
+    assert.equal(validateEnvironment({}).RETENTION_MAX_BYTES, '80%');
+    for (const value of ['0', '1048576', '1%', '12.5%', '100%', ' 50% ']) {
+      assert.equal(validateEnvironment({ RETENTION_MAX_BYTES: value }).RETENTION_MAX_BYTES, value.trim());
+    }
+    for (const value of ['', '-1', '0%', '100.5%', '101%', '80 %', '1e9', '5GB', '%']) {
+      assert.throws(() => validateEnvironment({ RETENTION_MAX_BYTES: value }), /RETENTION_MAX_BYTES/, value);
+    }
+  });
+
+  it('refuses defects kept for less time than the other images, unless either has no limit', () => {
+    assert.throws(
+      () => validateEnvironment({ RETENTION_MAX_AGE_DAYS: '30', RETENTION_DEFECT_MAX_AGE_DAYS: '7' }),
+      /RETENTION_DEFECT_MAX_AGE_DAYS="7": expected 0 \(no age limit\) or at least RETENTION_MAX_AGE_DAYS \(30\)/,
+    );
+    assert.equal(validateEnvironment({ RETENTION_MAX_AGE_DAYS: '0' }).RETENTION_DEFECT_MAX_AGE_DAYS, 90);
+    assert.equal(validateEnvironment({ RETENTION_DEFECT_MAX_AGE_DAYS: '0' }).RETENTION_MAX_AGE_DAYS, 30);
+    assert.throws(() => validateEnvironment({ RETENTION_MAX_AGE_DAYS: '36501' }), /RETENTION_MAX_AGE_DAYS/);
+  });
 });

@@ -32,6 +32,14 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       accepts: `at most DELIVERY_RETRY_MAX_MS (${environment.DELIVERY_RETRY_MAX_MS})`,
     });
   }
+  const { RETENTION_MAX_AGE_DAYS: maxAge, RETENTION_DEFECT_MAX_AGE_DAYS: defectMaxAge } = environment;
+  if (invalid.length === 0 && maxAge > 0 && defectMaxAge > 0 && defectMaxAge < maxAge) {
+    invalid.push({
+      name: 'RETENTION_DEFECT_MAX_AGE_DAYS',
+      value: given.RETENTION_DEFECT_MAX_AGE_DAYS ?? defectMaxAge,
+      accepts: `0 (no age limit) or at least RETENTION_MAX_AGE_DAYS (${maxAge}): defects are kept longer, not shorter`,
+    });
+  }
   if (invalid.length > 0) throw new ConfigurationError(invalid);
   return environment;
 }

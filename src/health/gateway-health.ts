@@ -7,6 +7,7 @@ import type { Socket } from 'node:dgram';
 import { ClassificationService } from '../classification/classification.service.js';
 import { Environment } from '../config/index.js';
 import { GatewayLifecycle } from '../lifecycle/gateway-lifecycle.js';
+import { StoreInventory } from '../retention/store-inventory.js';
 import { ImageStore } from '../storage/image-store.js';
 
 /** Event-loop delay resolution for the liveness report. */
@@ -24,6 +25,7 @@ export class GatewayHealth implements OnModuleDestroy {
     private readonly images: ImageStore,
     private readonly lifecycle: GatewayLifecycle,
     private readonly classification: ClassificationService,
+    private readonly inventory: StoreInventory,
   ) {
     this.loopDelay.enable();
   }
@@ -61,10 +63,21 @@ export class GatewayHealth implements OnModuleDestroy {
     try {
       const stats = await statfs(this.images.root);
       const freeBytes = Number(stats.bavail) * Number(stats.bsize);
+      const { bytes: storedBytes, images: storedImages, scanned } = this.inventory.totals;
+      const capBytes = this.inventory.targets?.capBytes;
+      const details = {
+        path: this.images.root,
+        freeBytes,
+        storedBytes,
+        storedImages,
+        // Infinity is no JSON number.
+        capBytes: capBytes === undefined || capBytes === Infinity ? null : capBytes,
+        inventory: scanned ? 'complete' : 'scanning',
+      };
       const failure = this.images.failure;
-      if (failure) return check.down({ path: this.images.root, freeBytes, lastWriteError: failure.message });
-      if (freeBytes < minFreeBytes) return check.down({ path: this.images.root, freeBytes, minFreeBytes });
-      return check.up({ path: this.images.root, freeBytes });
+      if (failure) return check.down({ ...details, lastWriteError: failure.message });
+      if (freeBytes < minFreeBytes) return check.down({ ...details, minFreeBytes });
+      return check.up(details);
     } catch (error) {
       return check.down({ path: this.images.root, message: (error as Error).message });
     }

@@ -5,6 +5,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { ClassificationEvents } from '../classification/classification-events.js';
 import { ClassificationService } from '../classification/classification.service.js';
 import { VERSION } from '../common/version.js';
+import { PRUNE_REASONS } from '../retention/retention-policy.js';
+import { StoreInventory } from '../retention/store-inventory.js';
+import { StoreEvents } from '../storage/store-events.js';
 import { TransferEvents } from '../transfers/transfer-events.js';
 import { TransfersService } from '../transfers/transfers.service.js';
 import { DatagramCounts } from '../udp/datagram-counts.js';
@@ -94,6 +97,28 @@ export class MetricsService implements OnModuleInit {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  private readonly storageBytes: Gauge = new Gauge({
+    name: METRIC.storageBytes,
+    help: 'Bytes the stored images and their sidecars take on disk (spool excluded); while the start-up scan runs, what it has counted so far.',
+    registers: [this.registry],
+    collect: () => {
+      this.storageBytes.set(this.inventory.totals.bytes);
+    },
+  });
+  private readonly storageImages: Gauge = new Gauge({
+    name: METRIC.storageImages,
+    help: 'Images stored (each with its sidecar); while the start-up scan runs, what it has counted so far.',
+    registers: [this.registry],
+    collect: () => {
+      this.storageImages.set(this.inventory.totals.images);
+    },
+  });
+  private readonly imagesPruned = new Counter({
+    name: METRIC.imagesPruned,
+    help: 'Images removed by retention, by reason: age (past its limit), size (the cap), disk (free space).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   private readonly classifications = new Counter({
     name: METRIC.classifications,
     help: 'Images analysed, by verdict and label.',
@@ -153,6 +178,8 @@ export class MetricsService implements OnModuleInit {
     private readonly receivedCounts: DatagramCounts,
     private readonly classification: ClassificationService,
     private readonly classificationEvents: ClassificationEvents,
+    private readonly inventory: StoreInventory,
+    private readonly storeEvents: StoreEvents,
   ) {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters fail `promtool check metrics`; their per-type twins stay.
@@ -186,6 +213,11 @@ export class MetricsService implements OnModuleInit {
       if (seconds > 0) this.classificationDuration.observe(seconds);
     });
     this.classificationEvents.on('confirmed', () => this.resultsConfirmed.inc());
+    // Every reason from the start, so that a rate over it exists before the first pass.
+    for (const reason of PRUNE_REASONS) this.imagesPruned.labels(reason).inc(0);
+    this.storeEvents.on('removed', (imageIds, reason) => {
+      if (reason !== 'orphan') this.imagesPruned.labels(reason).inc(imageIds.length);
+    });
   }
 
   async render(): Promise<string> {

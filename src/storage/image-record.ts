@@ -26,8 +26,22 @@ export interface ImageRecord {
     readonly storedAt: string;
     readonly transferMs: number;
   };
-  /** Added by the classifier once the image is analysed. */
+  /**
+   * Added by the classifier once the image is analysed. Until then the image is waiting for
+   * analysis, and retention never removes it (see src/retention).
+   */
   readonly analysis?: unknown;
+  /**
+   * Reserved for the label a person gives the image (a later issue writes it). An image with a
+   * review is never removed automatically.
+   */
+  readonly review?: ImageReview;
+}
+
+/** What a person said of an image: the label they chose, and when (ISO 8601). */
+export interface ImageReview {
+  readonly label: string;
+  readonly at: string;
 }
 
 /** What the transfer layer knows of an image when it hands it over for storing. */

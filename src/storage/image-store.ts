@@ -1,19 +1,32 @@
 import { webcrypto } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import type { Stats } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import { ensureDirectory, syncDirectory, TEMPORARY_SUFFIX, writeFileAtomically } from './durable-file.js';
 import type { ImageArrival, ImageRecord, StoredImage } from './image-record.js';
+import { ImageTurns } from './image-turns.js';
+import { StoreEvents } from './store-events.js';
+import { DAY_FOLDER, imageNameOf, isImageId, sidecarRecordOf } from './store-layout.js';
 
 /** How often `recheck` may touch the disk. */
 const RECHECK_INTERVAL_MS = 1000;
 
-/** Keeps only characters that are safe in a file name on every platform. */
-/** Day folders: yyyy-mm-dd. */
-const DAY_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
+/** A sidecar was to be rewritten, but its image is gone: retention removed it meanwhile. */
+export class ImageGoneError extends Error {
+  override readonly name = 'ImageGoneError';
+}
 
-/** An image id as `write` makes it: day, device folder (id and address made safe), time and transfer id. */
-const IMAGE_ID = /^\d{4}-\d{2}-\d{2}\/\d+_[0-9A-Za-z.-]+\/\d{9}-[0-9a-f]+$/;
+/** What `removeOrphan` removed: a JPEG without its sidecar, or a sidecar without its JPEG. */
+export type OrphanKind = 'image' | 'sidecar';
+
+async function statOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The names in a folder; none when it is not one (or is gone). */
 async function readdirOrEmpty(folder: string): Promise<string[]> {
@@ -24,28 +37,26 @@ async function readdirOrEmpty(folder: string): Promise<string[]> {
   }
 }
 
-function safeName(text: string): string {
-  return text.replace(/[^0-9A-Za-z.]/g, '-');
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 /**
  * Durable storage of received images: `<root>/<yyyy-mm-dd>/<device>/<hhmmssmmm>-<id>.jpg` and a
  * JSON sidecar beside it. `save` resolves only once both files and their directory entries are on
  * disk (fsync), so a caller that acknowledges after it never acknowledges a lost image. Every
  * operation is asynchronous file I/O: the event loop never waits on the disk.
+ *
+ * The writes of one image (storing it, rewriting its sidecar, removing a crash leftover of it)
+ * take turns, so that none of them sees the files of another half done. Each change is announced
+ * on `events` once it is on disk.
  */
 export class ImageStore {
   readonly root: string;
   private lastFailure: Error | undefined;
   private lastRecheckAt = -Infinity;
+  private readonly turns = new ImageTurns();
 
   constructor(
     root: string,
     private readonly clock: Clock,
+    readonly events: StoreEvents = new StoreEvents(),
   ) {
     this.root = resolve(root);
   }
@@ -59,6 +70,7 @@ export class ImageStore {
     try {
       const stored = await this.write(image, arrival);
       this.lastFailure = undefined;
+      this.events.emit('stored', stored);
       return stored;
     } catch (error) {
       this.lastFailure = error instanceof Error ? error : new Error(String(error));
@@ -85,25 +97,70 @@ export class ImageStore {
     }
   }
 
-  /** Merges `patch` into an image's sidecar, atomically and durably. */
+  /**
+   * Merges `patch` into an image's sidecar, atomically and durably. Throws `ImageGoneError` when
+   * the image was removed meanwhile (retention): the change is then not known to be kept.
+   */
   async updateRecord(
     stored: Pick<StoredImage, 'sidecarPath'>,
     patch: Partial<ImageRecord>,
   ): Promise<ImageRecord> {
-    const current = JSON.parse(await readFile(stored.sidecarPath, 'utf8')) as ImageRecord;
-    const updated = { ...current, ...patch };
-    await writeFileAtomically(stored.sidecarPath, JSON.stringify(updated, null, 2) + '\n');
-    await syncDirectory(join(stored.sidecarPath, '..'));
-    return updated;
+    const { sidecarPath } = stored;
+    const stem = sidecarPath.replace(/\.json$/, '');
+    return this.turns.run(stem, async () => {
+      const before = await readFile(sidecarPath, 'utf8');
+      const current = JSON.parse(before) as ImageRecord;
+      const updated = { ...current, ...patch };
+      const after = JSON.stringify(updated, null, 2) + '\n';
+      await writeFileAtomically(sidecarPath, after);
+      await syncDirectory(dirname(sidecarPath));
+      // Retention takes the JPEG away first and reads the sidecar after: while the JPEG is here,
+      // the pruner has yet to read this sidecar, and keeps what it says to keep (a review).
+      if (!(await statOrUndefined(`${stem}.jpg`))) {
+        throw new ImageGoneError(`${stem}.jpg was removed while its sidecar was being rewritten`);
+      }
+      this.events.emit('updated', sidecarPath, current, updated, {
+        before: Buffer.byteLength(before),
+        after: Buffer.byteLength(after),
+      });
+      return updated;
+    });
   }
 
-  /** Creates the root and removes temporary files left by a crash. Returns how many were removed. */
+  /**
+   * Removes what a crash left of image `imageId` (between the two renames of a write, or the two
+   * removals of retention): its JPEG without a sidecar (never acknowledged: the device sends it
+   * again, or the spool stores it again) or its sidecar without a JPEG. Only a file last changed
+   * before `olderThan` (the start of this process) is removed, never one this process is writing.
+   */
+  async removeOrphan(imageId: string, olderThan: number): Promise<OrphanKind | undefined> {
+    if (!isImageId(imageId)) return undefined;
+    const stem = join(this.root, imageId);
+    return this.turns.run(stem, async () => {
+      const [image, sidecar] = await Promise.all([
+        statOrUndefined(`${stem}.jpg`),
+        statOrUndefined(`${stem}.json`),
+      ]);
+      if (image && sidecar) return undefined;
+      const orphan = image ? 'image' : sidecar ? 'sidecar' : undefined;
+      const changedAt = (image ?? sidecar)?.mtimeMs ?? Infinity;
+      if (!orphan || changedAt >= olderThan) return undefined;
+      await rm(`${stem}.${orphan === 'image' ? 'jpg' : 'json'}`, { force: true });
+      this.events.emit('removed', [imageId], 'orphan');
+      return orphan;
+    });
+  }
+
+  /**
+   * Creates the root and removes the temporary files a crash left in it. Those deeper in the
+   * tree are removed by the retention scan, off the event loop. Returns how many were removed.
+   */
   async prepare(): Promise<number> {
     await ensureDirectory(this.root, this.root);
     let removed = 0;
-    for await (const path of this.walk(this.root)) {
-      if (path.endsWith(TEMPORARY_SUFFIX)) {
-        await rm(path, { force: true });
+    for (const name of await readdirOrEmpty(this.root)) {
+      if (name.endsWith(TEMPORARY_SUFFIX)) {
+        await rm(join(this.root, name), { force: true });
         removed++;
       }
     }
@@ -163,52 +220,40 @@ export class ImageStore {
    * give it); undefined for anything else, so that no path outside the store can be asked for.
    */
   imagePathOf(imageId: string): string | undefined {
-    if (!IMAGE_ID.test(imageId)) return undefined;
+    if (!isImageId(imageId)) return undefined;
     return join(this.root, `${imageId}.jpg`);
   }
 
   private async write(image: Buffer, arrival: ImageArrival): Promise<StoredImage> {
     const storedAt = this.clock.now();
-    const stamp = iso(storedAt);
     // Day and time of acceptance and the transfer id name the file, so a second write of the
     // same transfer (a restart between the write and its record) lands on the same file.
-    const accepted = iso(arrival.acceptedAt);
-    const day = accepted.slice(0, 10);
-    const time = accepted.slice(11, 23).replace(/[:.]/g, '');
-    const device = `${arrival.deviceId}_${safeName(arrival.source.address)}`;
+    const { day, device, stem } = imageNameOf(
+      arrival.acceptedAt,
+      arrival.deviceId,
+      arrival.source.address,
+      arrival.transferId,
+    );
     const directory = join(this.root, day, device);
-    const stem = `${time}-${arrival.transferId}`;
     const imagePath = join(directory, `${stem}.jpg`);
     const sidecarPath = join(directory, `${stem}.json`);
-    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', image)).toString('hex');
-
-    const { acceptedAt, firstPacketAt, completedAt, transferId: _transferId, ...described } = arrival;
-    const record: ImageRecord = {
-      imageId: relative(this.root, join(directory, stem)),
-      file: `${stem}.jpg`,
-      ...described,
-      size: image.length,
-      sha256: digest,
-      timings: {
-        acceptedAt: iso(acceptedAt),
-        firstPacketAt: firstPacketAt === undefined ? null : iso(firstPacketAt),
-        completedAt: iso(completedAt),
-        storedAt: stamp,
-        transferMs: completedAt - (firstPacketAt ?? acceptedAt),
-      },
-    };
-
-    await ensureDirectory(this.root, directory);
-    await writeFileAtomically(imagePath, image);
-    try {
-      await writeFileAtomically(sidecarPath, JSON.stringify(record, null, 2) + '\n');
-    } catch (error) {
-      // An image without its sidecar is no stored image: nothing lists it, nothing analyses it.
-      await rm(imagePath, { force: true });
-      throw error;
-    }
-    await syncDirectory(directory);
-    return { imageId: record.imageId, imagePath, sidecarPath, record };
+    // The turn is taken at once (before any await), so that what comes for this image after waits.
+    return this.turns.run(join(directory, stem), async () => {
+      const sha256 = Buffer.from(await webcrypto.subtle.digest('SHA-256', image)).toString('hex');
+      const record = sidecarRecordOf(arrival, { size: image.length, sha256 }, storedAt);
+      await ensureDirectory(this.root, directory);
+      await writeFileAtomically(imagePath, image);
+      try {
+        await writeFileAtomically(sidecarPath, JSON.stringify(record, null, 2) + '\n');
+      } catch (error) {
+        // Not acknowledged: a JPEG without its sidecar would only take room (a full disk) until
+        // the next start. A sidecar of an earlier write of the same transfer stays with its JPEG.
+        if (!(await statOrUndefined(sidecarPath))) await rm(imagePath, { force: true });
+        throw error;
+      }
+      await syncDirectory(directory);
+      return { imageId: record.imageId, imagePath, sidecarPath, record };
+    });
   }
 
   private async *walk(directory: string): AsyncGenerator<string> {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/c
 import { CLOCK, type Clock } from '../common/clock.js';
 import { Environment } from '../config/index.js';
 import { ImageStore } from './image-store.js';
+import { StoreEvents } from './store-events.js';
 
 @Injectable()
 class StorageStartup implements OnModuleInit {
@@ -17,13 +18,15 @@ class StorageStartup implements OnModuleInit {
 
 @Module({
   providers: [
+    StoreEvents,
     {
       provide: ImageStore,
-      inject: [Environment, CLOCK],
-      useFactory: (env: Environment, clock: Clock) => new ImageStore(env.STORAGE_DIR, clock),
+      inject: [Environment, CLOCK, StoreEvents],
+      useFactory: (env: Environment, clock: Clock, events: StoreEvents) =>
+        new ImageStore(env.STORAGE_DIR, clock, events),
     },
     StorageStartup,
   ],
-  exports: [ImageStore],
+  exports: [ImageStore, StoreEvents],
 })
 export class StorageModule {}
