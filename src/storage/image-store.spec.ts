@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, utimesSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -67,9 +67,10 @@ describe('ImageStore: a write that fails half way', () => {
       const store = new ImageStore(root, new FakeClock());
       const acceptedAt = Date.UTC(2026, 10, 26, 8, 30, 15, 123);
       const folder = join(root, '2026-11-26', '7_10.0.0.7');
-      // A non-empty directory where the sidecar goes: its rename into place fails.
-      await mkdir(join(folder, '083015123-b1.json', 'blocker'), { recursive: true });
-      await assert.rejects(store.save(Buffer.from([0xff, 0xd8, 1]), arrival(7, acceptedAt, 'b1')));
+      // A sidecar that cannot be written: its record cannot be serialised (the disk full would
+      // fail the same way, after the image was renamed into place).
+      const unwritable = { ...arrival(7, acceptedAt, 'b1'), announcedSize: 1n as unknown as number };
+      await assert.rejects(store.save(Buffer.from([0xff, 0xd8, 1]), unwritable), TypeError);
       assert.deepEqual(
         (await readdir(folder)).filter((name) => name.endsWith('.jpg')),
         [],
