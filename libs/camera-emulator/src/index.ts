@@ -32,6 +32,7 @@ export {
   type LinkCounters,
   type LinkDirection,
   type LinkOptions,
+  type LinkScript,
 } from './lossy-link.js';
 export { dataPacket, maxImageSize, planPackets, type PacketPlan } from './packet-plan.js';
 export { ReceiveBuffer, type ReceiveBufferOptions } from './receive-buffer.js';
