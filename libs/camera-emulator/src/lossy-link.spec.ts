@@ -80,6 +80,26 @@ describe('LossyLink', () => {
     link.close();
   });
 
+  it('holds a scripted copy until its promise settles, and drops it if the link closed first', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const link = new LossyLink({ script: (bytes) => (bytes[3] === 1 ? [released] : undefined) });
+    const delivered: number[] = [];
+    link.carry('outgoing', datagram(1), (kept) => delivered.push(kept[3]!));
+    link.carry('outgoing', datagram(2), (kept) => delivered.push(kept[3]!));
+    await delay(10);
+    assert.deepEqual(delivered, [2], 'held');
+    release();
+    await released;
+    assert.deepEqual(delivered, [2, 1], 'delivered once released');
+
+    const closing = new LossyLink({ script: () => [released.then(() => delay(5))] });
+    closing.carry('outgoing', datagram(3), (kept) => delivered.push(kept[3]!));
+    closing.close();
+    await delay(20);
+    assert.deepEqual(delivered, [2, 1], 'not after close');
+  });
+
   it('tells a script how many identical datagrams came before, per direction', () => {
     const seen: [string, number][] = [];
     const link = new LossyLink({

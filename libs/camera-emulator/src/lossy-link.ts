@@ -20,17 +20,22 @@ export interface LinkConditions {
 }
 
 /**
- * Decides the fate of one datagram: the delays, in milliseconds, of the copies to deliver (an
- * empty list loses it, two or more duplicate it), or undefined to leave it to the random
- * conditions. `occurrence` counts the byte-identical datagrams offered before it in the same
- * direction (0 for the first), so that a test can pick "the second answer k = 0" or "the first
- * copy of packet 3".
+ * When a scripted copy is delivered: after this many milliseconds, or once this promise settles
+ * (the network held it until something else happened: "100 ms after the camera's next request").
+ */
+export type LinkDelay = number | PromiseLike<unknown>;
+
+/**
+ * Decides the fate of one datagram: when to deliver each of its copies (an empty list loses it,
+ * two or more duplicate it), or undefined to leave it to the random conditions. `occurrence`
+ * counts the byte-identical datagrams offered before it in the same direction (0 for the first),
+ * so that a test can pick "the second answer k = 0" or "the first copy of packet 3".
  */
 export type LinkScript = (
   datagram: Buffer,
   direction: LinkDirection,
   occurrence: number,
-) => readonly number[] | undefined;
+) => readonly LinkDelay[] | undefined;
 
 /** A link model: conditions for each direction, a seed, an optional targeted drop and an optional script. */
 export interface LinkOptions {
@@ -152,7 +157,15 @@ export class LossyLink {
     return seen;
   }
 
-  private schedule(delayMs: number, run: () => void): void {
+  private schedule(delay: LinkDelay, run: () => void): void {
+    if (typeof delay !== 'number') {
+      const release = (): void => {
+        if (!this.closed) run();
+      };
+      delay.then(release, release);
+      return;
+    }
+    const delayMs = delay;
     if (delayMs <= 0) {
       run();
       return;
