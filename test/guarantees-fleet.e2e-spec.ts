@@ -160,8 +160,12 @@ describe('the fleet across hostile hosts and restarts (issue 10, failures 6-7)',
     it('generation B completes when its upload starts during a rolling redeploy (SIGTERM, the next process at once)', async () => {
       // A camera that lost power mid-upload: a transfer in progress that never ends.
       const stale = halfOpen(9);
-      assert.equal((await peer.ask(stale.request, gateway.udp))?.[3], 0, 'the stale transfer is accepted');
-      assert.equal((await peer.ask(stale.packet0, gateway.udp, 2000))?.[4], 0, 'its packet 0 is ACKed');
+      assert.equal(
+        (await peer.ask(stale.request, gateway.udp, 5000))?.[3],
+        0,
+        'the stale transfer is accepted',
+      );
+      assert.equal((await peer.ask(stale.packet0, gateway.udp, 5000))?.[4], 0, 'its packet 0 is ACKed');
 
       const clock = new StoppableClock();
       const device = await devices.open({

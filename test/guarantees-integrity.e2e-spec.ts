@@ -4,36 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import {
-  dataPacket,
-  FIRMWARE,
-  planPackets,
-  syntheticJpeg,
-  type FirmwareProfile,
-  type LinkScript,
-} from '#camera-emulator';
+import { FIRMWARE, syntheticJpeg, type FirmwareProfile } from '#camera-emulator';
 import { encodeDeviceFrame } from '#protocol';
 import { DevicePool, describeResult, sentBy } from './support/devices.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { GatewayProcess } from './support/gateway-process.js';
+import { uploadWithLateCopy } from './support/late-copy.js';
 import { RawPeer } from './support/raw-peer.js';
 import { Deadline, restartGateway } from './support/restarts.js';
 import { assertStored, readStoredImages } from './support/stored-images.js';
 import { PRODUCTION_WINDOWS } from './support/windows.js';
-
-/** Each way, for every datagram: the camera's exchanges take long enough for a copy to overtake them. */
-const LINK_DELAY_MS = 20;
-
-/**
- * How late the network's copy of packet j of image k arrives after it was sent: after the
- * device's next request reached the gateway (which, before the change, accepted image k+1 at
- * once), before image k+1's own packet j, and before the accept hold (250 ms after the last answer
- * about image k) let image k+1's accept leave.
- */
-const LATE_COPY_MS = 250;
-
-/** Generation B: its next image's accept takes this much longer, so its burst comes after the copy. */
-const SLOW_ACCEPT_MS = 300;
 
 /** A data frame as a device sends it. */
 function dataFrame(deviceId: number, index: number, payload: Buffer): Buffer {
@@ -60,6 +40,9 @@ describe('every image intact, acknowledged means stored (issue 10, failures 4-5)
 
   // Issue 10, failure 4: a delayed copy of packet j of image k arrived after image k+1 was
   // accepted, was kept as packet j of image k+1, and the real packet j then lost as a conflict.
+  // Here the copy arrives 150 ms after the camera's next request: before the change, image k+1
+  // was accepted by then (generation B's burst following 300 ms later than usual); the new core
+  // holds that accept 250 ms after its last answer about image k.
   const builds: [FirmwareProfile, number][] = [
     [FIRMWARE.A_WIFI, 8],
     [FIRMWARE.A_ETHERNET_SPI2, 8],
@@ -68,39 +51,14 @@ describe('every image intact, acknowledged means stored (issue 10, failures 4-5)
   ];
   for (const [position, [firmware, lateIndex]] of builds.entries()) {
     it(`a late copy of a packet of the previous image is not stored in the next (${firmware.name})`, async () => {
-      const deviceId = 70 + position;
-      const payloadSize = firmware.maxPacketSize - 8;
-      const images = [
-        syntheticJpeg(10 * payloadSize - 300, 2 * deviceId),
-        syntheticJpeg(10 * payloadSize - 200, 2 * deviceId + 1),
-      ];
-      const plans = images.map((image) => planPackets(image.length, firmware.maxPacketSize, true));
-      assert.equal(
-        plans[0]!.packetCount,
-        plans[1]!.packetCount,
-        'the same N: a packet of one fits the other',
-      );
-      const copied = dataPacket(deviceId, images[0]!, plans[0]!, lateIndex);
-      assert.ok(!copied.equals(dataPacket(deviceId, images[1]!, plans[1]!, lateIndex)), 'packet j differs');
-      const script: LinkScript = (datagram, direction, occurrence) => {
-        if (direction === 'outgoing' && occurrence === 0 && datagram.equals(copied))
-          return [LINK_DELAY_MS, LATE_COPY_MS];
-        const accept = direction === 'incoming' && datagram[2] === 1 && datagram[3] === 0;
-        if (firmware.generation === 'B' && accept && occurrence === 1)
-          return [LINK_DELAY_MS + SLOW_ACCEPT_MS];
-        return undefined;
-      };
-      const device = await devices.open({
-        server: gateway.udp,
+      const { device, images, results } = await uploadWithLateCopy(gateway.udp, devices, {
         firmware,
-        deviceId,
-        link: { outgoing: { delayMs: LINK_DELAY_MS }, incoming: { delayMs: LINK_DELAY_MS }, script },
+        deviceId: 70 + position,
+        lateIndex,
+        copyAfterRequestMs: 150,
+        slowAcceptMs: firmware.generation === 'B' ? 300 : 0,
       });
-      for (const image of images) {
-        const result = await device.upload(image, { deadlineMs: 20_000 });
-        assert.equal(result.ok, true, describeResult(result));
-      }
-      assert.equal(device.linkCounters.outgoing.duplicated, 1, 'the late copy was sent');
+      for (const result of results) assert.equal(result.ok, true, describeResult(result));
       const stored = await assertStored(
         gateway.storageDir,
         images.map((image) => sentBy(device, image)),
@@ -116,10 +74,10 @@ describe('every image intact, acknowledged means stored (issue 10, failures 4-5)
     const peer = await RawPeer.open();
     try {
       const deviceId = 50;
-      const accept = await peer.ask([1, deviceId, 1, 3, 0, 0, 0x05, 0xb4], gateway.udp);
+      const accept = await peer.ask([1, deviceId, 1, 3, 0, 0, 0x05, 0xb4], gateway.udp, 5000);
       assert.deepEqual([...(accept ?? [])], [1, deviceId, 1, 0, 3, 0, 0, 0x05, 0xb4]);
       // The flow probe holds this ACK ~40 ms: silence after packet 0 shows a stop-and-wait device.
-      const ack0 = await peer.ask(dataFrame(deviceId, 0, Buffer.alloc(1452, 0xa0)), gateway.udp, 2000);
+      const ack0 = await peer.ask(dataFrame(deviceId, 0, Buffer.alloc(1452, 0xa0)), gateway.udp, 5000);
       assert.deepEqual([...(ack0 ?? [])], [1, deviceId, 2, 0, 0, 0, 0, 0x05, 0xac]);
       const before = peer.inbox.length;
       await peer.send(dataFrame(deviceId, 2, Buffer.alloc(100, 0xa2)), gateway.udp);
