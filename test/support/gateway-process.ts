@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
+import { setPriority } from 'node:os';
 import type { Endpoint } from '#camera-emulator';
 import { TIME_SCALED_WINDOWS } from './windows.js';
 
@@ -20,6 +21,24 @@ export async function freePort(kind: 'udp' | 'tcp'): Promise<number> {
   return port;
 }
 
+/** A line of the gateway's log, as LOG_FORMAT=json writes it. */
+export interface LogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** pino's level of a warning. */
+export const WARN_LEVEL = 40;
+
+/** The JSON log lines of `output` (whatever else a process writes is skipped). */
+export function logLines(output: string): LogLine[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.endsWith('}'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
 /**
  * The gateway as its own process (`node dist/src/main.js`), as it runs in production, so a test
  * can kill it with SIGKILL and start it again on the same ports and disk.
@@ -28,6 +47,11 @@ export class GatewayProcess {
   private child: ChildProcess | undefined;
   /** Everything the process wrote, across restarts. */
   output = '';
+  /**
+   * Niceness of each process once it is ready (its event loop's thread; 0: as spawned). A starved
+   * gateway takes longer over every step, so that a test can land a kill between two of them.
+   */
+  niceness = 0;
 
   private constructor(
     readonly udp: Endpoint,
@@ -35,7 +59,7 @@ export class GatewayProcess {
     private readonly env: Record<string, string>,
   ) {}
 
-  static async create(settings: Record<string, string>): Promise<GatewayProcess> {
+  static async create(settings: Record<string, string | number>): Promise<GatewayProcess> {
     const udp = { address: '127.0.0.1', port: await freePort('udp') };
     const httpPort = await freePort('tcp');
     return new GatewayProcess(udp, httpPort, {
@@ -50,12 +74,15 @@ export class GatewayProcess {
       UV_USE_IO_URING: '0',
       DUPLICATE_WINDOW_MS: String(TIME_SCALED_WINDOWS.DUPLICATE_WINDOW_MS),
       ACCEPT_HOLD_MS: String(TIME_SCALED_WINDOWS.ACCEPT_HOLD_MS),
-      ...settings,
+      ...Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, String(value)])),
     });
   }
 
-  /** Starts the process and resolves once /health/ready answers 200. */
-  async start(timeoutMs = 15_000): Promise<void> {
+  /**
+   * Starts the process and resolves once /health/ready answers 200. The bound is generous: on a
+   * machine shared with other work, a start-up has been seen to take 16 s.
+   */
+  async start(timeoutMs = 60_000): Promise<void> {
     const child = spawn(process.execPath, ['dist/src/main.js'], {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,7 +95,10 @@ export class GatewayProcess {
       if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${this.output}`);
       try {
         const response = await fetch(`http://127.0.0.1:${this.httpPort}/health/ready`);
-        if (response.status === 200) return;
+        if (response.status === 200) {
+          if (this.niceness !== 0) setPriority(child.pid!, this.niceness);
+          return;
+        }
       } catch {
         // not listening yet
       }

@@ -16,6 +16,8 @@ export interface Sidecar {
   readonly packetSize: number;
   readonly announcedSize: number | null;
   readonly duplicates: number;
+  /** Copies of a packet that came with other bytes than the ones kept. */
+  readonly conflicts: number;
   readonly endOfTransferRounds: number;
 }
 

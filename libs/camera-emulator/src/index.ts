@@ -32,6 +32,8 @@ export {
   type LinkCounters,
   type LinkDirection,
   type LinkOptions,
+  type LinkDelay,
+  type LinkScript,
 } from './lossy-link.js';
 export { dataPacket, maxImageSize, planPackets, type PacketPlan } from './packet-plan.js';
 export { ReceiveBuffer, type ReceiveBufferOptions } from './receive-buffer.js';

@@ -66,6 +66,66 @@ describe('LossyLink', () => {
     assert.deepEqual(delivered, [0, 1, 3]);
   });
 
+  it('delivers the copies a script asks for, at its delays, and loses what it returns no copy for', async () => {
+    const link = new LossyLink({
+      script: (bytes) => (bytes[3] === 1 ? [0, 15] : bytes[3] === 2 ? [] : undefined),
+    });
+    const delivered: number[] = [];
+    for (const index of [0, 1, 2, 3])
+      link.carry('outgoing', datagram(index), (kept) => delivered.push(kept[3]!));
+    assert.deepEqual(delivered, [0, 1, 3], 'at once: the first copy of 1, not 2');
+    await delay(40);
+    assert.deepEqual(delivered, [0, 1, 3, 1], 'the second copy of 1, later');
+    assert.deepEqual(link.counters.outgoing, { offered: 4, lost: 1, duplicated: 1, delivered: 4 });
+    link.close();
+  });
+
+  it('holds a scripted copy until its promise settles, and drops it if the link closed first', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const link = new LossyLink({ script: (bytes) => (bytes[3] === 1 ? [released] : undefined) });
+    const delivered: number[] = [];
+    link.carry('outgoing', datagram(1), (kept) => delivered.push(kept[3]!));
+    link.carry('outgoing', datagram(2), (kept) => delivered.push(kept[3]!));
+    await delay(10);
+    assert.deepEqual(delivered, [2], 'held');
+    release();
+    await released;
+    assert.deepEqual(delivered, [2, 1], 'delivered once released');
+
+    const closing = new LossyLink({ script: () => [released.then(() => delay(5))] });
+    closing.carry('outgoing', datagram(3), (kept) => delivered.push(kept[3]!));
+    closing.close();
+    await delay(20);
+    assert.deepEqual(delivered, [2, 1], 'not after close');
+  });
+
+  it('tells a script how many identical datagrams came before, per direction', () => {
+    const seen: [string, number][] = [];
+    const link = new LossyLink({
+      script: (bytes, direction, occurrence) => {
+        seen.push([`${direction} ${bytes[3]}`, occurrence]);
+        return undefined;
+      },
+    });
+    for (const index of [5, 5, 6, 5]) link.carry('outgoing', datagram(index), () => undefined);
+    link.carry('incoming', datagram(5), () => undefined);
+    assert.deepEqual(seen, [
+      ['outgoing 5', 0],
+      ['outgoing 5', 1],
+      ['outgoing 6', 0],
+      ['outgoing 5', 2],
+      ['incoming 5', 0],
+    ]);
+  });
+
+  it('leaves the random conditions as they were for what the script does not take', async () => {
+    const conditions = { seed: 9, outgoing: { loss: 0.3, duplication: 0.2 } };
+    const plain = await carry(conditions, 500);
+    const scripted = await carry({ ...conditions, script: () => undefined }, 500);
+    assert.deepEqual(scripted, plain);
+  });
+
   it('cancels delayed deliveries on close', async () => {
     const link = new LossyLink({ outgoing: { delayMs: 20 } });
     const delivered: Buffer[] = [];

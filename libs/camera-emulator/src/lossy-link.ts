@@ -19,7 +19,25 @@ export interface LinkConditions {
   readonly jitterMs?: number;
 }
 
-/** A link model: conditions for each direction, a seed, and an optional targeted drop. */
+/**
+ * When a scripted copy is delivered: after this many milliseconds, or once this promise settles
+ * (the network held it until something else happened: "100 ms after the camera's next request").
+ */
+export type LinkDelay = number | PromiseLike<unknown>;
+
+/**
+ * Decides the fate of one datagram: when to deliver each of its copies (an empty list loses it,
+ * two or more duplicate it), or undefined to leave it to the random conditions. `occurrence`
+ * counts the byte-identical datagrams offered before it in the same direction (0 for the first),
+ * so that a test can pick "the second answer k = 0" or "the first copy of packet 3".
+ */
+export type LinkScript = (
+  datagram: Buffer,
+  direction: LinkDirection,
+  occurrence: number,
+) => readonly LinkDelay[] | undefined;
+
+/** A link model: conditions for each direction, a seed, an optional targeted drop and an optional script. */
 export interface LinkOptions {
   /** Seed of the link's generator: the same seed and the same traffic give the same losses. */
   readonly seed?: number;
@@ -30,6 +48,11 @@ export interface LinkOptions {
    * one exact datagram (say, the final ACK).
    */
   readonly drop?: (datagram: Buffer, direction: LinkDirection) => boolean;
+  /**
+   * Scripts exact datagrams (after `drop`, before the random conditions): a late copy, a lost
+   * reply, an answer held back. See {@link LinkScript}.
+   */
+  readonly script?: LinkScript;
   /** Times the delayed copies; the real clock by default. */
   readonly clock?: EmulatorClock;
 }
@@ -66,6 +89,11 @@ export class LossyLink {
   };
   private readonly random: Record<LinkDirection, SeededRandom>;
   private readonly timers = new Set<() => void>();
+  /** Offers so far of each datagram, by direction and bytes; kept only when a script reads it. */
+  private readonly occurrences: Record<LinkDirection, Map<string, number>> = {
+    outgoing: new Map(),
+    incoming: new Map(),
+  };
   private closed = false;
 
   constructor(private readonly options: LinkOptions = {}) {
@@ -84,14 +112,19 @@ export class LossyLink {
     counters.offered++;
     const conditions = this.options[direction] ?? {};
     const random = this.random[direction];
-    if (this.options.drop?.(datagram, direction) || random.chance(conditions.loss ?? 0)) {
+    const occurrence = this.options.script ? this.countOccurrence(direction, datagram) : 0;
+    if (this.options.drop?.(datagram, direction)) {
       counters.lost++;
       return;
     }
-    const copies = random.chance(conditions.duplication ?? 0) ? 2 : 1;
-    counters.duplicated += copies - 1;
-    for (let copy = 0; copy < copies; copy++) {
-      const delay = (conditions.delayMs ?? 0) + (conditions.jitterMs ?? 0) * random.next();
+    const scripted = this.options.script?.(datagram, direction, occurrence);
+    const delays = scripted ?? this.randomDelays(conditions, random);
+    if (delays.length === 0) {
+      counters.lost++;
+      return;
+    }
+    counters.duplicated += delays.length - 1;
+    for (const delay of delays) {
       this.schedule(delay, () => {
         counters.delivered++;
         deliver(datagram);
@@ -106,7 +139,33 @@ export class LossyLink {
     this.timers.clear();
   }
 
-  private schedule(delayMs: number, run: () => void): void {
+  /** What the random conditions do to one datagram: no copy (lost), one, or two, each with its delay. */
+  private randomDelays(conditions: LinkConditions, random: SeededRandom): number[] {
+    if (random.chance(conditions.loss ?? 0)) return [];
+    const copies = random.chance(conditions.duplication ?? 0) ? 2 : 1;
+    return Array.from(
+      { length: copies },
+      () => (conditions.delayMs ?? 0) + (conditions.jitterMs ?? 0) * random.next(),
+    );
+  }
+
+  /** How many byte-identical datagrams were offered before this one in `direction`. */
+  private countOccurrence(direction: LinkDirection, datagram: Buffer): number {
+    const key = datagram.toString('latin1');
+    const seen = this.occurrences[direction].get(key) ?? 0;
+    this.occurrences[direction].set(key, seen + 1);
+    return seen;
+  }
+
+  private schedule(delay: LinkDelay, run: () => void): void {
+    if (typeof delay !== 'number') {
+      const release = (): void => {
+        if (!this.closed) run();
+      };
+      delay.then(release, release);
+      return;
+    }
+    const delayMs = delay;
     if (delayMs <= 0) {
       run();
       return;
