@@ -10,13 +10,12 @@ import { PRODUCTION_WINDOWS } from './support/windows.js';
 /**
  * Issue 10, failure 4, for generation B when the late copy comes after image k+1's accept left
  * and before its burst (here: 400 ms after the camera's request, its accept 500 ms slow on the
- * way back). A known failure of the new core, kept apart. The copy (packet 5 of image k) is
- * the transfer's first packet: the flow probe (a burst hint does not skip it) hears nothing for
- * 40 ms and decides stop-and-wait, and ACKs it. When the burst comes, the stop-and-wait ordering
- * drops packets 0 to 4 (behind the next expected, 6) and the real packet 5 (behind it, other
- * bytes) before the copy could give way to it; the end of transfer makes the transfer burst and
- * lists 0 to 4 only. Image k+1 is stored with packet 5 of image k, `conflicts: 0`, and the
- * camera is told "0 missing". It also gets per-packet ACKs (violations).
+ * way back). The copy (packet 5 of image k) is the transfer's first packet. Before the fix the
+ * flow probe (a burst hint does not skip it) heard nothing for 40 ms after it, decided
+ * stop-and-wait and ACKed it; the stop-and-wait ordering then dropped the burst's packets 0 to 4
+ * and its real packet 5, and image k+1 was stored with packet 5 of image k, `conflicts: 0`, the
+ * camera told "0 missing" (and sent per-packet ACKs). Now a packet whose bytes are the previous
+ * image's at that index starts no probe and gets no reply; the burst's own packet 5 replaces it.
  */
 describe('a late copy that reaches a burst transfer before its burst', () => {
   const devices = new DevicePool();

@@ -11,12 +11,12 @@ import { PRODUCTION_WINDOWS } from './support/windows.js';
  * Issue 10, failure 4, for generation A when the late copy of packet i of image k reaches the
  * gateway after image k+1's accept left and just before image k+1's own packet i (here i = 0,
  * 100 ms each way: the copy 250 ms after the camera's request, the accept leaving at 150 ms, the
- * real packet 0 arriving at 350 ms). A known failure of the new core, kept apart. The copy is the
- * next expected packet: kept as a "suspect" (its bytes are image k's) and ACKed; the camera takes
- * that ACK for its own packet 0 and goes on. The real packet 0, with other bytes, is then behind
- * the next expected and is dropped as out of sequence before the suspect could give way to it.
- * Image k+1 is stored with image k's packet 0, `conflicts: 0`, and the camera is told "stored".
- * The same happens for any i whose copy lands while i is the next expected (seen for i = 1 too).
+ * real packet 0 arriving at 350 ms). Before the fix the copy, the next expected packet, was kept
+ * and ACKed; the camera took that ACK for its own packet 0 and went on, and the real packet 0,
+ * with other bytes, was then behind the next expected and dropped as out of sequence: image k+1
+ * was stored with image k's packet 0, `conflicts: 0`, and the camera told "stored". Now a packet
+ * behind the next expected whose held copy is the previous image's (and it is not) takes its
+ * place, without a second ACK (the camera already read one for that index).
  */
 describe('a late copy that reaches a stop-and-wait transfer as its next expected packet', () => {
   const devices = new DevicePool();

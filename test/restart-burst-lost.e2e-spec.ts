@@ -14,12 +14,11 @@ import { PRODUCTION_WINDOWS } from './support/windows.js';
 /**
  * Issue 10, failure 7a, as the issue's lead described it: the gateway is killed right after
  * generation B's request is accepted, so that its whole burst (101 packets) is lost in the
- * outage. The restored transfer holds no packet; the amplification budget is credited with the
- * payload restored (none), so the first missing list after the restart is cut to what the
- * camera's end of transfer alone pays for (8 indices, as before the change) and the camera runs
- * out of its 7 rounds with 9 packets still missing. A known failure of the new core, kept apart:
- * crediting the restored transfer's request too (the 8 bytes the camera will not send again)
- * would give a full first list.
+ * outage. The restored transfer holds no packet: before the fix the amplification budget was
+ * credited with the payload restored (none), the first missing list after the restart was cut to
+ * what the camera's end of transfer alone pays for (8 indices) and the camera ran out of its 7
+ * rounds with 9 packets still missing. The restored request is credited too now (the 8 bytes the
+ * camera will not send again), with every restored packet's header: the first list is full.
  */
 describe('generation B whose whole burst was lost in a restart', () => {
   const devices = new DevicePool();

@@ -72,6 +72,7 @@ export class DataPackets {
       !transfer.restartSuspected &&
       this.outOfSequence(transfer, index, payload)
     ) {
+      if (this.replacesLateCopy(transfer, index, payload, record)) return undefined;
       statistics.retransmissions['stale-packet']++;
       return undefined;
     }
@@ -98,6 +99,7 @@ export class DataPackets {
       return undefined;
     }
     const mode = this.parts.flow.forData(transfer, index, payload, outcome === 'duplicate', record);
+    if (mode === undefined) return undefined;
     if (mode instanceof Promise) {
       device.answered(Answer.Pending);
       return mode.then((decided) =>
@@ -128,6 +130,28 @@ export class DataPackets {
     }
     if (index < next - 1) return true;
     return !transfer.payloadAt(index)?.equals(payload);
+  }
+
+  /**
+   * Stop-and-wait: the packet just ACKed was a late copy of the previous image's (its bytes are
+   * that image's at this index), and the device's own comes now, behind it. The device read that
+   * ACK as its own and went on: the copy gives way without a second answer.
+   */
+  private replacesLateCopy(
+    transfer: Transfer,
+    index: number,
+    payload: Buffer,
+    record: CompletedTransfer | undefined,
+  ): boolean {
+    const held = transfer.payloadAt(index);
+    if (!record || !held || index !== transfer.nextExpected - 1) return false;
+    if (!isPacketOf(record, index, held) || isPacketOf(record, index, payload)) return false;
+    const { store } = this.parts;
+    if (store.receive(transfer, index, payload) !== 'conflict' || !store.replace(transfer, index, payload))
+      return false;
+    this.parts.journal.append(transfer, index, payload);
+    this.parts.statistics.retransmissions['replaced-packet']++;
+    return true;
   }
 
   /** The ACK of a stop-and-wait packet; for the one completing the image, once it is stored. */

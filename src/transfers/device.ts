@@ -46,6 +46,12 @@ export class Device {
   lastHeardAt: number;
   /** Set once the device was told it is stranded (logged once). */
   reportedStranded = false;
+  /** When its last end of transfer that was no network copy arrived. */
+  lastEndOfTransferAt = Number.NEGATIVE_INFINITY;
+  /** When it was last told k = 0 (an image of its stored). */
+  lastToldStoredAt = Number.NEGATIVE_INFINITY;
+  /** Questions it asked that were no network copy: one more means it said something new. */
+  questions = 0;
   private lastQuestion: CameraOp | undefined;
   private lastIndex = -1;
   private lastAt = Number.NEGATIVE_INFINITY;
@@ -71,6 +77,7 @@ export class Device {
     const previous = this.lastAnswer;
     this.lastHeardAt = now;
     if (copy) return previous;
+    this.questions++;
     this.lastQuestion = question;
     this.lastIndex = index;
     this.lastAt = now;

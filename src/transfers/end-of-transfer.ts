@@ -1,4 +1,10 @@
-import { CameraOp, CHECKSUM_BYTES, MISSING_REPLY_HEADER_BYTES, type EndOfTransfer } from '#protocol';
+import {
+  CameraOp,
+  CHECKSUM_BYTES,
+  GENERATION_B_RETRY_MS,
+  MISSING_REPLY_HEADER_BYTES,
+  type EndOfTransfer,
+} from '#protocol';
 import type { CompletedTransfer, RemoteEndpoint } from '../common/transfer-model.js';
 import { Answer, type Device } from './device.js';
 import type { Transfer } from './transfer.js';
@@ -18,7 +24,16 @@ import type { Reply } from './transfer-replies.js';
  *   if all of that was lost its question is the same; a late copy answered costs it a round at
  *   worst, never a false "stored".
  * - After the image is stored, its record answers a repeated end of transfer with k = 0 (the
- *   device lost the first), until the device's next image is accepted.
+ *   device lost the first), until the device's next image is accepted. Without a checksum that
+ *   end of transfer is the same bytes as the first of a next image of as many packets, from a
+ *   device that read a late copy of an accept as its own and whose request and packets were
+ *   lost. Until the device was told k = 0 the record answers at once (the image completed before
+ *   its end of transfer came: the device cannot have moved on); after that, it answers only what
+ *   can be the firmware's retry (no sooner than its timeout
+ *   and pause after the end of transfer it repeats, less half the duplicate window for the
+ *   network's jitter), and only once it has heard nothing new from the device for the accept
+ *   hold. Anything in doubt silences the record for good: the device spends its rounds and gives
+ *   up on an image that is stored, which loses nothing.
  * - Generation C's end of transfer carries the image's CRC-32: the image is stored only if it
  *   matches (otherwise discarded, and the device told k = 255, start again); every answer echoes
  *   it, so the device takes no answer about another image; the record answers k = 0 only to its
@@ -33,6 +48,8 @@ export class EndOfTransferRounds {
     if (!device) return this.parts.replies.startAgain(frame);
     const now = clock.now();
     const asked = device.ask(CameraOp.EndOfTransfer, frame.packetCount, now, limits.duplicateWindowMs);
+    const previousEndAt = device.lastEndOfTransferAt;
+    if (asked === undefined) device.lastEndOfTransferAt = now;
     const transfer = device.active;
     if (asked === Answer.Given || asked === Answer.Pending) {
       statistics.retransmissions['network-copy']++;
@@ -46,7 +63,7 @@ export class EndOfTransferRounds {
     if (frame.checksum !== undefined && record?.imageChecksum === frame.checksum)
       return this.fromRecord(device, record, frame);
     if (!transfer || transfer.acceptSentAt === undefined) {
-      if (record && !transfer) return this.fromRecord(device, record, frame);
+      if (record && !transfer) return this.fromRecord(device, record, frame, now - previousEndAt);
       return transfer ? undefined : this.parts.replies.startAgain(frame);
     }
     if (frame.packetCount !== transfer.parameters.packetCount) return this.parts.replies.startAgain(frame);
@@ -84,7 +101,7 @@ export class EndOfTransferRounds {
 
   /** k = 0 once the image is stored; a failed write lists the last packet (the device resends it, the write is tried again). */
   private completion(device: Device, transfer: Transfer, frame: EndOfTransfer): Reply | Promise<Reply> {
-    const { storer, replies, clock } = this.parts;
+    const { storer, replies } = this.parts;
     const write =
       storer.writeOf(transfer) ?? (transfer.readyToStore ? storer.write(device, transfer) : undefined);
     if (!write) return undefined;
@@ -99,26 +116,49 @@ export class EndOfTransferRounds {
         device.answered(Answer.Listed);
         return replies.missing(frame, [transfer.parameters.packetCount - 1]);
       }
-      device.answered(Answer.Given);
-      device.confirmed(clock.now());
-      return replies.missing(frame, []);
+      return this.storedAlready(device, frame, false);
     });
   }
 
-  private fromRecord(device: Device, record: CompletedTransfer, frame: EndOfTransfer): Reply {
-    const { statistics, replies, clock } = this.parts;
+  private fromRecord(
+    device: Device,
+    record: CompletedTransfer,
+    frame: EndOfTransfer,
+    sincePreviousMs = Number.POSITIVE_INFINITY,
+  ): Reply | Promise<Reply> {
+    const { replies, clock, limits } = this.parts;
     if (frame.checksum !== undefined) {
       if (frame.checksum !== record.imageChecksum) return replies.startAgain(frame);
-    } else if (
-      !device.recordAnswers ||
-      record.flowMode === 'stop-and-wait' ||
-      frame.packetCount !== record.packetCount
-    ) {
+      return this.storedAlready(device, frame);
+    }
+    if (!device.recordAnswers || record.flowMode === 'stop-and-wait' || frame.packetCount !== record.packetCount)
+      return undefined;
+    // Not yet told stored: the device cannot have moved on to a next image.
+    if (device.lastToldStoredAt < record.storedAt) return this.storedAlready(device, frame);
+    if (sincePreviousMs < GENERATION_B_RETRY_MS - limits.duplicateWindowMs / 2) {
+      device.recordAnswers = false;
       return undefined;
     }
-    statistics.retransmissions['late-duplicate']++;
+    const questions = device.questions;
+    device.answered(Answer.Pending);
+    return new Promise((resolve) => {
+      clock.setTimeout(() => {
+        if (device.questions !== questions || device.active !== undefined || !device.recordAnswers) {
+          device.recordAnswers = false;
+          device.answered(Answer.None);
+          resolve(undefined);
+        } else resolve(this.storedAlready(device, frame));
+      }, limits.acceptHoldMs);
+    });
+  }
+
+  /** k = 0: the image is stored (from its record, when the device lost the first). */
+  private storedAlready(device: Device, frame: EndOfTransfer, fromRecord = true): Reply {
+    const now = this.parts.clock.now();
+    if (fromRecord) this.parts.statistics.retransmissions['late-duplicate']++;
     device.answered(Answer.Given);
-    device.confirmed(clock.now());
-    return replies.missing(frame, []);
+    device.confirmed(now);
+    device.lastToldStoredAt = now;
+    return this.parts.replies.missing(frame, []);
   }
 }

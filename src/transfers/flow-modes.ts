@@ -17,6 +17,9 @@ import type { TransferLimits } from './transfer-limits.js';
  * - a packet sent again after the duplicate window (a retry, not a network copy), with no end of
  *   transfer since, shows stop-and-wait firmware (generation A at an address a generation-B
  *   camera used before);
+ * - a packet whose bytes are the previous image's at that index may be a late copy of it: it
+ *   starts no probe (the silence after it would say nothing of the device) and gets no reply,
+ *   until the device sends it again after the duplicate window (then it is the device's own);
  * - every decision and correction is journaled before any reply that depends on it leaves.
  */
 export class FlowModes {
@@ -31,7 +34,8 @@ export class FlowModes {
   ) {}
 
   /**
-   * The mode to answer data packet `index` by: decided, or a promise of it while the probe runs.
+   * The mode to answer data packet `index` by: decided, a promise of it while the probe runs, or
+   * `undefined` while nothing is known and the packet may be a late copy (no reply then).
    * `resend`: an identical copy of a packet already held; `previous`: the record of the device's
    * last stored image (a late copy of one of its packets proves nothing about the pacing).
    */
@@ -41,7 +45,7 @@ export class FlowModes {
     payload: Buffer,
     resend: boolean,
     previous: CompletedTransfer | undefined,
-  ): DecidedMode | Promise<DecidedMode> {
+  ): DecidedMode | Promise<DecidedMode> | undefined {
     const mode = transfer.flowMode;
     if (mode === 'stop-and-wait') return mode;
     const now = this.clock.now();
@@ -58,6 +62,11 @@ export class FlowModes {
         return running.probe.decided;
       running.probe.decide('burst');
       return 'burst';
+    }
+    if (previous && isPacketOf(previous, index, payload)) {
+      if (!resend || !transfer.isResentByStopAndWait(index, now, this.limits.duplicateWindowMs)) return undefined;
+      this.settle(transfer, 'stop-and-wait');
+      return 'stop-and-wait';
     }
     const probe = new FlowProbe(this.clock, this.limits.flowProbeMs, this.backlog, this.turn, (decided) =>
       this.settle(transfer, decided),

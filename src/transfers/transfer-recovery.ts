@@ -1,3 +1,4 @@
+import { DATA_HEADER_BYTES, UPLOAD_REQUEST_BASE_BYTES } from '#protocol';
 import { lengthIsValid } from '../common/transfer-model.js';
 import type { SpoolContents } from '../spool/segment-format.js';
 import { Transfer } from './transfer.js';
@@ -56,12 +57,13 @@ function restoreTransfer(parts: TransferParts, entry: SpoolContents, credit: Pee
   transfer.acceptSent(header.acceptedAt);
   if (store.admit(device, transfer) !== undefined) store.restoreDormant(device, transfer);
   journal.begin(transfer);
-  let bytes = 0;
+  // What the device sent for it: its request (never sent again: the credit of a whole lost burst) and each packet.
+  let bytes = UPLOAD_REQUEST_BASE_BYTES;
   for (const [index, payload] of entry.packets) {
     if (index >= header.packetCount || !lengthIsValid(transfer.parameters, index, payload.length)) continue;
     store.receive(transfer, index, payload);
     journal.append(transfer, index, payload);
-    bytes += payload.length;
+    bytes += DATA_HEADER_BYTES + payload.length;
   }
   transfer.lastActivityAt = now;
   if (entry.flowMode !== 'probing') device.flowHint = entry.flowMode;

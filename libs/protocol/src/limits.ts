@@ -44,3 +44,10 @@ export const MAX_LABEL_BYTES = MAX_REPLY_BYTES - ANALYSIS_RESULT_HEADER_BYTES;
 
 /** Largest payload of a UDP datagram over IPv4. */
 export const MAX_UDP_PAYLOAD_BYTES = 65_507;
+
+/**
+ * Deployed generation B asks again (request, end of transfer) no sooner than this after asking:
+ * its 1000 ms reply timeout, then its 100 ms pause (PROTOCOL.md). Sooner, the same question is
+ * the network's copy or another image's.
+ */
+export const GENERATION_B_RETRY_MS = 1100;
