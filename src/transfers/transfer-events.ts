@@ -36,8 +36,6 @@ export interface TransferEventMap {
   aborted: [transfer: Transfer, reason: AbortReason];
   storageFailed: [transfer: Transfer, error: Error];
   checksumMismatch: [transfer: Transfer];
-  /** A transfer put together the device's last stored image again (late copies): not stored twice. */
-  duplicateImage: [transfer: Transfer, storedAs: string];
   /** A device that cannot complete its image whatever it does (reported once a device). */
   stranded: [deviceId: number, address: string, port: number, reason: StrandReason];
   /** A transfer left in flight by a previous process was resumed from the spool. */

@@ -72,13 +72,6 @@ export class TransferLog implements OnModuleInit {
       if (isLoggableCount(count))
         this.logger.log({ msg: 'transfer aborted', reason, timesSoFar: count, ...describe(transfer) });
     });
-    this.events.on('duplicateImage', (transfer, storedAs) =>
-      this.logger.log({
-        msg: 'image already stored (late copies of its transfer): not stored twice',
-        storedAs,
-        ...describe(transfer),
-      }),
-    );
     this.events.on('dormant', (transfer) =>
       this.logger.debug({ msg: 'transfer dormant until its device is back', ...describe(transfer) }),
     );

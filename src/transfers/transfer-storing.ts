@@ -59,7 +59,6 @@ export class TransferStorer {
       transfer.storeFailed();
       return Promise.resolve('checksum-mismatch');
     }
-    if (this.isPreviousImage(device, transfer, image, checksum)) return Promise.resolve('stored');
     const startedAt = performance.now();
     const write = this.images.save(image, arrivalOf(transfer, this.clock.now())).then(
       (stored) => {
@@ -75,32 +74,6 @@ export class TransferStorer {
     this.writes.set(transfer, write);
     transfer.storing = write.then((outcome) => outcome === 'stored');
     return write;
-  }
-
-  /**
-   * The image is byte for byte the device's last stored one: a late copy of its request and
-   * packets put together again, not a new photo (a camera's consecutive JPEGs never match to the
-   * byte). It is stored already: the transfer ends as if written, nothing is written twice.
-   */
-  private isPreviousImage(device: Device, transfer: Transfer, image: Buffer, checksum: number): boolean {
-    const previous = this.store.recordOf(device, this.clock.now());
-    if (
-      !previous ||
-      previous.imageChecksum !== checksum ||
-      previous.packetCount !== transfer.parameters.packetCount
-    )
-      return false;
-    if (
-      !packetDigestsOf(transfer.parameters, image).every(
-        (digest, index) => digest === previous.packetDigests[index],
-      )
-    )
-      return false;
-    this.events.emit('duplicateImage', transfer, previous.imageId);
-    this.journal.discard(transfer);
-    this.store.end(device, transfer);
-    transfer.stored();
-    return true;
   }
 
   /** The write under way for `transfer`, if any. */
