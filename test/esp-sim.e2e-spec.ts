@@ -108,7 +108,8 @@ describe('esp-sim, the fleet simulator, against the gateway', () => {
       ...['--loss', '0.05', '--duplicate', '0.02', '--reorder', '0.05', '--reorder-delay', '10'],
       ...['--time-scale', '0.05', '--seed', '7', '--wait-result', '--result-timeout', '3000', '--json'],
     ]);
-    assert.equal(run.code, 0, run.stderr);
+    // The summary names what failed and how (which build, which wait).
+    assert.equal(run.code, 0, `${run.stderr}\n${run.stdout}`);
     const summary = JSON.parse(run.stdout) as FleetSummary;
     assert.deepEqual([summary.transfers.ok, summary.transfers.failed], [12, 0]);
     assert.equal(summary.violations.count, 0, summary.violations.examples.join(' | '));
