@@ -3,21 +3,26 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { EndOfTurn } from '#udp-transport';
 import { FakeClock } from '../common/fake-clock.js';
-import type { FlowMode } from '../common/transfer-model.js';
+import type { CompletedTransfer, FlowMode } from '../common/transfer-model.js';
 import { decodeSegment, replay } from '../spool/segment-format.js';
 import { Spool } from '../spool/spool.js';
+import { packetDigestsOf } from './completed-transfer.js';
 import { FlowModes } from './flow-modes.js';
-import { FlowProbe, type DecidedMode } from './flow-probe.js';
+import type { DecidedMode } from './flow-probe.js';
 import { limitsWith } from './testing/transfer-harness.js';
 import { CAMERA, turnsPass } from './testing/uploads.js';
 import { Transfer } from './transfer.js';
 import { TransferJournal } from './transfer-journal.js';
 
-const LIMITS = limitsWith({ flowProbeMs: 40, stopAndWaitResendMs: 1000 });
+const LIMITS = limitsWith({ flowProbeMs: 40, duplicateWindowMs: 500 });
+const PARAMETERS = { packetCount: 8, maxPacketSize: 1024, imageSize: null };
 const PAYLOAD = Buffer.alloc(1016, 3);
+/** The device's previous image, every packet of it PAYLOAD: its record recognises PAYLOAD at any index. */
+const PREVIOUS = Buffer.alloc(8 * 1016, 3);
 
 describe('FlowModes (with a real spool journal)', () => {
   let clock: FakeClock;
@@ -43,29 +48,42 @@ describe('FlowModes (with a real spool journal)', () => {
   }
 
   function transferIn(mode: FlowMode): Transfer {
-    transfer = new Transfer(
-      '5eed5eed5eed',
-      1,
-      99,
-      CAMERA,
-      { packetCount: 8, maxPacketSize: 1024, imageSize: null },
-      clock.now(),
-      mode,
-    );
+    transfer = new Transfer('5eed5eed5eed', 1, 99, CAMERA, PARAMETERS, clock.now(), mode);
     journal.begin(transfer);
     return transfer;
   }
 
-  /** A packet arriving as the data path hands it over: kept, then asked how to answer it. */
-  function arrives(index: number, resend = false): DecidedMode | Promise<DecidedMode> {
+  /**
+   * A packet arriving as the data path hands it over: kept, then asked how to answer it, the
+   * record of the device's previous image at hand when `previous` (see PREVIOUS).
+   */
+  function arrives(
+    index: number,
+    resend = false,
+    { payload = PAYLOAD, previous = false }: { payload?: Buffer; previous?: boolean } = {},
+  ): DecidedMode | Promise<DecidedMode> {
     turn.touch();
-    if (!resend) transfer.receive(index, PAYLOAD, clock.now(), false);
-    return modes.forData(transfer, index, resend);
+    if (!resend) transfer.receive(index, payload, clock.now());
+    return modes.forData(transfer, index, payload, resend, previous ? recordOfPrevious() : undefined);
   }
 
-  function watch(decision: DecidedMode | Promise<DecidedMode>): { mode: DecidedMode | undefined } {
+  function recordOfPrevious(): CompletedTransfer {
+    return {
+      ...transfer.describe(),
+      transferId: 'ba5eba11ba5e',
+      imageId: 'previous',
+      storedAt: clock.now(),
+      packetDigests: packetDigestsOf(PARAMETERS, PREVIOUS),
+      imageChecksum: crc32(PREVIOUS),
+    };
+  }
+
+  function watch(decision: DecidedMode | Promise<DecidedMode>): {
+    mode: DecidedMode | undefined;
+    readonly promise: Promise<DecidedMode>;
+  } {
     assert.ok(decision instanceof Promise, 'the answer waits for the probe');
-    const watched: { mode: DecidedMode | undefined } = { mode: undefined };
+    const watched = { mode: undefined as DecidedMode | undefined, promise: decision };
     void decision.then((mode) => (watched.mode = mode));
     return watched;
   }
@@ -137,6 +155,23 @@ describe('FlowModes (with a real spool journal)', () => {
     it('the same index again within the window joins the probe under way', () => {
       const first = arrives(0);
       assert.equal(arrives(0, true), first);
+    });
+
+    it('another index that is a late copy of the previous image’s is no burst evidence: it joins the probe', async () => {
+      const first = watch(arrives(0, false, { previous: true }));
+      clock.advance(10);
+      assert.equal(arrives(3, false, { previous: true }), first.promise);
+      clock.advance(30);
+      await turnsPass();
+      assert.equal(first.mode, 'stop-and-wait');
+    });
+
+    it('another index with other bytes than the previous image’s there: burst', async () => {
+      const first = watch(arrives(0, false, { previous: true }));
+      clock.advance(10);
+      assert.equal(arrives(3, false, { payload: Buffer.alloc(1016, 4), previous: true }), 'burst');
+      await turnsPass();
+      assert.equal(first.mode, 'burst');
     });
 
     it('an end of transfer within the window: burst', async () => {
@@ -229,9 +264,10 @@ describe('FlowModes (with a real spool journal)', () => {
     });
 
     // A burst transfer whose packets 0..2 came one ms apart, then a copy of one of them.
+    const window = LIMITS.duplicateWindowMs;
     const resends: [string, number, number, boolean, DecidedMode][] = [
-      ['the last packet sent again identically 1 s later', 2, 1000, false, 'stop-and-wait'],
-      ['the last packet sent again within a second (a network copy)', 2, 999, false, 'burst'],
+      ['the last packet sent again identically DUPLICATE_WINDOW_MS later', 2, window, false, 'stop-and-wait'],
+      ['the last packet sent again within the window (a network copy)', 2, window - 1, false, 'burst'],
       ['an earlier packet sent again', 1, 5000, false, 'burst'],
       ['the last packet sent again after an end of transfer', 2, 5000, true, 'burst'],
     ];
@@ -253,26 +289,5 @@ describe('FlowModes (with a real spool journal)', () => {
         assert.equal(journaledMode(), expected);
       });
     }
-  });
-});
-
-describe('FlowProbe', () => {
-  it('decides once: a later decision changes nothing', async () => {
-    const clock = new FakeClock();
-    const decisions: DecidedMode[] = [];
-    const probe = new FlowProbe(
-      clock,
-      40,
-      () => Promise.resolve(0),
-      new EndOfTurn(),
-      (mode) => decisions.push(mode),
-    );
-    probe.decide('burst');
-    probe.decide('stop-and-wait');
-    clock.advance(100);
-    await turnsPass();
-    assert.equal(await probe.decided, 'burst');
-    assert.deepEqual(decisions, ['burst']);
-    assert.equal(probe.isSettled, true);
   });
 });

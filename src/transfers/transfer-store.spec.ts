@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { FakeClock } from '../common/fake-clock.js';
+import { validateEnvironment } from '../config/index.js';
 import type { CompletedTransfer } from '../common/transfer-model.js';
 import type { Device } from './device.js';
 import { limitsWith } from './testing/transfer-harness.js';
 import { Transfer } from './transfer.js';
-import type { TransferLimits } from './transfer-limits.js';
+import { transferLimitsFrom, type TransferLimits } from './transfer-limits.js';
 import { TransferStore } from './transfer-store.js';
 
 /** P = 1024: 1016 payload bytes a packet, ten packets. */
@@ -103,7 +104,7 @@ describe('TransferStore', () => {
 
     it('never makes an image being written give way', () => {
       const writing = admitFrom('A');
-      for (let index = 0; index < 10; index++) store.receive(writing.transfer, index, PAYLOAD, false);
+      for (let index = 0; index < 10; index++) store.receive(writing.transfer, index, PAYLOAD);
       writing.transfer.startStoring(clock.now());
       clock.advance(10);
       for (const address of ['A', 'A', 'B']) admitFrom(address);
@@ -127,16 +128,12 @@ describe('TransferStore', () => {
       storeWith({ maxReassemblyBytes: 3 * 1016 });
       const { transfer } = admitFrom('A');
       assert.deepEqual(
-        [0, 1, 2].map((index) => store.receive(transfer, index, PAYLOAD, false)),
+        [0, 1, 2].map((index) => store.receive(transfer, index, PAYLOAD)),
         ['new', 'new', 'new'],
       );
       assert.equal(store.bufferedBytes, 3 * 1016);
-      assert.equal(store.receive(transfer, 3, PAYLOAD, false), undefined, 'no memory for one more');
-      assert.equal(
-        store.receive(transfer, 1, PAYLOAD, false),
-        'duplicate',
-        'a copy of what is held needs none',
-      );
+      assert.equal(store.receive(transfer, 3, PAYLOAD), undefined, 'no memory for one more');
+      assert.equal(store.receive(transfer, 1, PAYLOAD), 'duplicate', 'a copy of what is held needs none');
       assert.equal(store.capacityRefusal('B'), 'memory');
       assert.equal(admitFrom('B').refusal, 'memory');
       store.forgetPacket(transfer, 2);
@@ -147,24 +144,32 @@ describe('TransferStore', () => {
       storeWith({ maxReassemblyBytes: 4 * 1016 });
       const first = admitFrom('A', 'first');
       const second = admitFrom('B', 'second');
-      for (const index of [0, 1, 2]) store.receive(first.transfer, index, PAYLOAD, false);
-      store.receive(second.transfer, 0, PAYLOAD, false);
+      for (const index of [0, 1, 2]) store.receive(first.transfer, index, PAYLOAD);
+      store.receive(second.transfer, 0, PAYLOAD);
       clock.advance(limits.receivingTimeoutMs + limits.sweepIntervalMs);
       assert.deepEqual([store.dormantCount, store.bufferedBytes], [2, 4 * 1016]);
       const forgotten = (): string[] => told.filter((line) => line.startsWith('forgotten'));
       const { transfer } = admitFrom('C');
       assert.deepEqual(forgotten(), ['forgotten first'], 'full: the oldest dormant transfer makes room');
-      for (const index of [0, 1, 2]) assert.equal(store.receive(transfer, index, PAYLOAD, false), 'new');
+      for (const index of [0, 1, 2]) assert.equal(store.receive(transfer, index, PAYLOAD), 'new');
       assert.deepEqual(forgotten(), ['forgotten first']);
-      assert.equal(store.receive(transfer, 3, PAYLOAD, false), 'new');
+      assert.equal(store.receive(transfer, 3, PAYLOAD), 'new');
       assert.deepEqual(forgotten(), ['forgotten first', 'forgotten second']);
       assert.deepEqual([first.device.active, second.device.active], [undefined, undefined]);
       assert.equal(store.bufferedBytes, 4 * 1016);
     });
 
+    it('keeps the total when a held copy is replaced by one of another length', () => {
+      const { transfer } = admitFrom('A');
+      store.receive(transfer, 9, Buffer.alloc(300, 1));
+      assert.equal(store.receive(transfer, 9, Buffer.alloc(100, 2)), 'conflict');
+      assert.equal(store.replace(transfer, 9, Buffer.alloc(100, 2)), true);
+      assert.deepEqual([store.bufferedBytes, transfer.bufferedBytes], [100, 100]);
+    });
+
     it('ends a transfer freeing what it held', () => {
       const { device, transfer } = admitFrom('A');
-      store.receive(transfer, 0, PAYLOAD, false);
+      store.receive(transfer, 0, PAYLOAD);
       store.end(device, transfer);
       assert.deepEqual(
         [store.activeCount, store.bufferedBytes, device.active, transfer.bufferedBytes],
@@ -177,7 +182,7 @@ describe('TransferStore', () => {
     it('puts an accepted transfer without data to sleep after ACCEPTED_TIMEOUT_MS, a receiving one after RECEIVING_TIMEOUT_MS', () => {
       const accepted = admitFrom('A', 'accepted');
       const receiving = admitFrom('B', 'receiving');
-      store.receive(receiving.transfer, 0, PAYLOAD, false);
+      store.receive(receiving.transfer, 0, PAYLOAD);
       clock.advance(limits.acceptedTimeoutMs - 1);
       assert.deepEqual(told, []);
       clock.advance(limits.sweepIntervalMs + 1);
@@ -190,9 +195,29 @@ describe('TransferStore', () => {
       assert.equal(store.bufferedBytes, 1016);
     });
 
+    it('looks every min(1 s, ACCEPTED_TIMEOUT_MS / 4): a transfer goes dormant at most that late', () => {
+      const sweeps: [number, number][] = [
+        [15_000, 1000],
+        [2000, 500],
+      ];
+      for (const [acceptedTimeoutMs, sweepIntervalMs] of sweeps) {
+        const derived = transferLimitsFrom(validateEnvironment({ ACCEPTED_TIMEOUT_MS: acceptedTimeoutMs }));
+        assert.equal(derived.sweepIntervalMs, sweepIntervalMs);
+      }
+      store.stop();
+      storeWith({ acceptedTimeoutMs: 2000, sweepIntervalMs: 500 });
+      // Accepted just after a look: the next ones find it idle 1999 ms, then 2499 ms.
+      clock.advance(1);
+      admitFrom('A', 'late');
+      clock.advance(2000 + 500 - 2);
+      assert.deepEqual(told, []);
+      clock.advance(1);
+      assert.deepEqual(told, ['dormant late']);
+    });
+
     it('gives a dormant transfer up after DORMANT_TRANSFER_TTL_MS', () => {
       const { device, transfer } = admitFrom('A', 'quiet');
-      store.receive(transfer, 0, PAYLOAD, false);
+      store.receive(transfer, 0, PAYLOAD);
       clock.advance(limits.receivingTimeoutMs + limits.sweepIntervalMs);
       clock.advance(limits.dormantTransferTtlMs - limits.sweepIntervalMs - 1);
       assert.deepEqual(told, ['dormant quiet']);
@@ -243,7 +268,7 @@ describe('TransferStore', () => {
         clock.now(),
         'burst',
       );
-      transfer.receive(0, PAYLOAD, clock.now(), false);
+      transfer.receive(0, PAYLOAD, clock.now());
       store.restoreDormant(device, transfer);
       assert.deepEqual([store.activeCount, store.dormantCount, store.bufferedBytes], [0, 1, 1016]);
       assert.equal(device.active, transfer);

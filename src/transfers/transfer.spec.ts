@@ -9,6 +9,8 @@ const T0 = 1_000_000;
 const PARAMETERS: TransferParameters = { packetCount: 4, maxPacketSize: 24, imageSize: null };
 const IMAGE = imageOf(3 * 16 + 5);
 const OTHER = imageOf(3 * 16 + 5, 2);
+/** The default DUPLICATE_WINDOW_MS. */
+const WINDOW_MS = 500;
 
 function payload(index: number, image = IMAGE): Buffer {
   return Buffer.from(image.subarray(index * 16, (index + 1) * 16));
@@ -19,8 +21,8 @@ function transferOf(mode: FlowMode = 'probing', parameters = PARAMETERS): Transf
 }
 
 /** Receives `indices` of IMAGE, one ms apart. */
-function receiving(transfer: Transfer, indices: readonly number[], likePrevious = false): Transfer {
-  indices.forEach((index, step) => transfer.receive(index, payload(index), T0 + 1 + step, likePrevious));
+function receiving(transfer: Transfer, indices: readonly number[]): Transfer {
+  indices.forEach((index, step) => transfer.receive(index, payload(index), T0 + 1 + step));
   return transfer;
 }
 
@@ -30,7 +32,7 @@ describe('Transfer', () => {
       const transfer = transferOf('stop-and-wait');
       assert.equal(transfer.state, 'accepted');
       assert.equal(transfer.nextExpected, 0);
-      transfer.receive(0, payload(0), T0 + 5, false);
+      transfer.receive(0, payload(0), T0 + 5);
       assert.equal(transfer.state, 'receiving');
       assert.equal(transfer.firstPacketAt, T0 + 5);
       receiving(transfer, [1, 2]);
@@ -78,55 +80,45 @@ describe('Transfer', () => {
   });
 
   describe('one more copy of a packet', () => {
-    const cases: [
-      string,
-      { held: Buffer; heldLikePrevious: boolean; again: Buffer; againLikePrevious: boolean },
-      PacketOutcome,
-      Buffer,
-    ][] = [
-      [
-        'the same bytes',
-        { held: payload(1), heldLikePrevious: false, again: payload(1), againLikePrevious: false },
-        'duplicate',
-        payload(1),
-      ],
-      [
-        'other bytes: the first ones kept',
-        { held: payload(1), heldLikePrevious: false, again: payload(1, OTHER), againLikePrevious: false },
-        'conflict',
-        payload(1),
-      ],
-      [
-        'other bytes replacing a copy of the previous image’s',
-        { held: payload(1, OTHER), heldLikePrevious: true, again: payload(1), againLikePrevious: false },
-        'replaced',
-        payload(1),
-      ],
-      [
-        'other bytes that are the previous image’s too',
-        { held: payload(1, OTHER), heldLikePrevious: true, again: payload(1), againLikePrevious: true },
-        'conflict',
-        payload(1, OTHER),
-      ],
+    const cases: [string, Buffer, PacketOutcome, number][] = [
+      ['the same bytes: a duplicate', payload(1), 'duplicate', 0],
+      ['other bytes: a conflict, the first ones kept', payload(1, OTHER), 'conflict', 1],
     ];
-    for (const [what, { held, heldLikePrevious, again, againLikePrevious }, outcome, kept] of cases) {
-      it(`${what}: ${outcome}`, () => {
+    for (const [what, again, outcome, conflicts] of cases) {
+      it(what, () => {
         const transfer = transferOf();
-        assert.equal(transfer.receive(1, held, T0 + 1, heldLikePrevious), 'new');
-        assert.equal(transfer.receive(1, again, T0 + 2, againLikePrevious), outcome);
-        assert.ok(transfer.payloadAt(1)!.equals(kept));
-        assert.equal(transfer.receivedPackets, 1);
-        assert.equal(transfer.counters.duplicates, 1);
-        assert.equal(transfer.counters.conflicts, outcome === 'conflict' ? 1 : 0);
+        assert.equal(transfer.receive(1, payload(1), T0 + 1), 'new');
+        assert.equal(transfer.receive(1, again, T0 + 2), outcome);
+        assert.ok(transfer.payloadAt(1)!.equals(payload(1)));
+        assert.deepEqual([transfer.receivedPackets, transfer.bufferedBytes], [1, 16]);
+        assert.deepEqual([transfer.counters.duplicates, transfer.counters.conflicts], [1, conflicts]);
       });
     }
+  });
 
-    it('gives way once: the replacing copy is not a suspect any more', () => {
-      const transfer = transferOf();
-      transfer.receive(1, payload(1, OTHER), T0 + 1, true);
-      assert.equal(transfer.receive(1, payload(1), T0 + 2, false), 'replaced');
-      assert.equal(transfer.receive(1, payload(1, OTHER), T0 + 3, false), 'conflict');
-      assert.ok(transfer.payloadAt(1)!.equals(payload(1)));
+  describe('replace (the held copy was a late one of the previous image’s, the caller found)', () => {
+    it('puts the new copy in place of the held one: no conflict any more, the memory of the new one', () => {
+      const transfer = receiving(transferOf(), [0, 1, 2]);
+      const shorter = Buffer.from(OTHER.subarray(48, 50));
+      assert.equal(transfer.receive(3, payload(3, OTHER), T0 + 10), 'new');
+      assert.equal(transfer.receive(3, shorter, T0 + 11), 'conflict');
+      assert.equal(transfer.replace(3, shorter), true);
+      assert.ok(transfer.payloadAt(3)!.equals(shorter));
+      assert.deepEqual([transfer.counters.duplicates, transfer.counters.conflicts], [1, 0]);
+      assert.deepEqual([transfer.receivedPackets, transfer.bufferedBytes], [4, 3 * 16 + 2]);
+      assert.equal(transfer.state, 'complete');
+    });
+
+    it('replaces nothing it does not hold, nor anything once the image is assembled', () => {
+      const transfer = receiving(transferOf('stop-and-wait'), [0, 1, 2]);
+      assert.equal(transfer.replace(3, payload(3)), false);
+      assert.equal(transfer.holds(3), false);
+      receiving(transfer, [3]);
+      transfer.receive(1, payload(1, OTHER), T0 + 10);
+      transfer.startStoring(T0 + 11);
+      assert.equal(transfer.replace(1, payload(1, OTHER)), false);
+      assert.ok(transfer.image!.equals(IMAGE));
+      assert.equal(transfer.counters.conflicts, 1);
     });
   });
 
@@ -169,10 +161,11 @@ describe('Transfer', () => {
     }
   });
 
-  describe('a stop-and-wait device resending', () => {
+  describe('a stop-and-wait device resending (past DUPLICATE_WINDOW_MS: a retry, not a network copy)', () => {
+    // Packet 2, the last new one, came at T0 + 3.
     const cases: [string, (transfer: Transfer) => [number, number], boolean][] = [
-      ['its last packet, 1 s after it', () => [2, T0 + 3 + 1000], true],
-      ['its last packet, within a second (a network copy)', () => [2, T0 + 3 + 999], false],
+      ['its last packet, the window after it', () => [2, T0 + 3 + WINDOW_MS], true],
+      ['its last packet, within the window (a network copy)', () => [2, T0 + 3 + WINDOW_MS - 1], false],
       ['an older packet', () => [1, T0 + 5000], false],
       ['after an end of transfer', (t) => (t.endOfTransfer(T0 + 10, undefined), [2, T0 + 5000]), false],
     ];
@@ -180,7 +173,7 @@ describe('Transfer', () => {
       it(`${what}: ${shows ? 'shows' : 'does not show'} stop-and-wait`, () => {
         const transfer = receiving(transferOf('burst'), [0, 1, 2]);
         const [index, at] = arrange(transfer);
-        assert.equal(transfer.isResentByStopAndWait(index, at, 1000), shows);
+        assert.equal(transfer.isResentByStopAndWait(index, at, WINDOW_MS), shows);
       });
     }
   });
@@ -196,18 +189,34 @@ describe('Transfer', () => {
       const transfer = receiving(transferOf('stop-and-wait'), [0, 1, 2]);
       transfer.suspectRestart();
       assert.equal(transfer.restartSuspected, true);
-      assert.equal(transfer.showsRestart(0, transfer.receive(0, payload(0), T0 + 10, false)), false);
-      assert.equal(transfer.showsRestart(1, transfer.receive(1, payload(1, OTHER), T0 + 11, false)), true);
+      assert.equal(transfer.showsRestart(0, transfer.receive(0, payload(0), T0 + 10)), false);
+      assert.equal(transfer.showsRestart(1, transfer.receive(1, payload(1, OTHER), T0 + 11)), true);
       assert.deepEqual(
         transfer.echoedPackets().map(([index, bytes]) => [index, bytes.equals(payload(index))]),
         [[0, true]],
       );
     });
 
+    it('counts only the prefix sent again: an identical copy ahead of it, or one sent twice, adds nothing', () => {
+      const transfer = receiving(transferOf('stop-and-wait'), [0, 1, 2, 3]);
+      transfer.suspectRestart();
+      const echoed = (): number[] => transfer.echoedPackets().map(([index]) => index);
+      for (const [index, prefix] of [
+        [1, []],
+        [0, [0]],
+        [0, [0]],
+        [1, [0, 1]],
+        [3, [0, 1]],
+      ] as const) {
+        assert.equal(transfer.showsRestart(index, transfer.receive(index, payload(index), T0 + 10)), false);
+        assert.deepEqual(echoed(), prefix);
+      }
+    });
+
     it('is cleared by the packet after the last one held: the device went on', () => {
       const transfer = receiving(transferOf('stop-and-wait'), [0, 1]);
       transfer.suspectRestart();
-      assert.equal(transfer.showsRestart(2, transfer.receive(2, payload(2), T0 + 10, false)), false);
+      assert.equal(transfer.showsRestart(2, transfer.receive(2, payload(2), T0 + 10)), false);
       assert.equal(transfer.restartSuspected, false);
       assert.deepEqual(transfer.echoedPackets(), []);
     });
@@ -215,25 +224,25 @@ describe('Transfer', () => {
     it('ignores a differing copy out of order, and sees a restart in a new packet that is not the next', () => {
       const transfer = receiving(transferOf('stop-and-wait'), [0, 1, 2]);
       transfer.suspectRestart();
-      assert.equal(transfer.showsRestart(2, transfer.receive(2, payload(2, OTHER), T0 + 10, false)), false);
-      assert.equal(transfer.showsRestart(0, transfer.receive(0, payload(0), T0 + 11, false)), false);
-      assert.equal(transfer.showsRestart(1, transfer.receive(1, payload(1), T0 + 12, false)), false);
+      assert.equal(transfer.showsRestart(2, transfer.receive(2, payload(2, OTHER), T0 + 10)), false);
+      assert.equal(transfer.showsRestart(0, transfer.receive(0, payload(0), T0 + 11)), false);
+      assert.equal(transfer.showsRestart(1, transfer.receive(1, payload(1), T0 + 12)), false);
       assert.equal(transfer.echoedPackets().length, 2);
       const other = receiving(transferOf('burst'), [0, 2]);
       other.suspectRestart();
-      assert.equal(other.showsRestart(3, other.receive(3, payload(3), T0 + 10, false)), true);
+      assert.equal(other.showsRestart(3, other.receive(3, payload(3), T0 + 10)), true);
     });
 
     it('tells nothing without a repeated request', () => {
       const transfer = receiving(transferOf('stop-and-wait'), [0, 1]);
-      assert.equal(transfer.showsRestart(1, transfer.receive(1, payload(1, OTHER), T0 + 10, false)), false);
+      assert.equal(transfer.showsRestart(1, transfer.receive(1, payload(1, OTHER), T0 + 10)), false);
     });
   });
 
   describe('missing and forget', () => {
     it('lists the first missing indices in order, at most the limit, none once whole', () => {
       const wide = transferOf('burst', { packetCount: 60, maxPacketSize: 24, imageSize: null });
-      for (const index of [0, 2, 59]) wide.receive(index, payload(0), T0, false);
+      for (const index of [0, 2, 59]) wide.receive(index, payload(0), T0);
       assert.deepEqual(wide.missing(5), [1, 3, 4, 5, 6]);
       assert.equal(wide.missing(28).length, 28);
       assert.deepEqual(receiving(transferOf(), [0, 1, 2, 3]).missing(28), []);
@@ -247,7 +256,7 @@ describe('Transfer', () => {
       assert.equal(transfer.bufferedBytes, IMAGE.length - 16);
       assert.deepEqual(transfer.missing(28), [2]);
       assert.equal(transfer.holds(2), false);
-      assert.equal(transfer.receive(2, payload(2), T0 + 20, false), 'new');
+      assert.equal(transfer.receive(2, payload(2), T0 + 20), 'new');
       assert.equal(transfer.state, 'complete');
     });
 
