@@ -260,6 +260,17 @@ describe('Transfer', () => {
       assert.equal(transfer.state, 'complete');
     });
 
+    it('takes back the packet received last: it is the next expected again (stop-and-wait resends it)', () => {
+      const transfer = receiving(transferOf('stop-and-wait'), [0, 1, 2]);
+      transfer.forget(2);
+      assert.equal(transfer.nextExpected, 2);
+      transfer.forget(1);
+      transfer.forget(0);
+      assert.equal(transfer.nextExpected, 0);
+      assert.equal(transfer.receive(0, payload(0), T0 + 20), 'new');
+      assert.equal(transfer.nextExpected, 1);
+    });
+
     it('forgets nothing it does not hold, nor anything once the image is assembled', () => {
       const transfer = receiving(transferOf('stop-and-wait'), [0, 1]);
       transfer.forget(3);
