@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PAYLOAD, TransferStoreFixture } from './testing/store-fixture.js';
+import { PARAMETERS, PAYLOAD, TransferStoreFixture } from './testing/store-fixture.js';
+import { Transfer } from './transfer.js';
 
 describe('TransferStore: admission and memory', () => {
   const s = TransferStoreFixture.use();
@@ -108,6 +109,31 @@ describe('TransferStore: admission and memory', () => {
       assert.deepEqual(s.forgotten(), ['forgotten first', 'forgotten second']);
       assert.deepEqual([first.device.active, second.device.active], [undefined, undefined]);
       assert.equal(s.store.bufferedBytes, 4 * 1016);
+    });
+
+    it('never gives a dormant transfer’s memory up for its own packet (restored at start-up): no room then', () => {
+      s.storeWith({ maxReassemblyBytes: 3 * 1016 });
+      const [older, newer] = ['older', 'newer'].map((id, port) => {
+        const device = s.store.devices.getOrAdd('A', port, 99, s.clock.now());
+        const transfer = new Transfer(id, 1, 99, { address: 'A', port }, PARAMETERS, s.clock.now(), 'burst');
+        s.store.restoreDormant(device, transfer);
+        return transfer;
+      });
+      s.store.receive(older!, 0, PAYLOAD);
+      for (const index of [0, 1]) assert.equal(s.store.receive(newer!, index, PAYLOAD), 'new');
+      assert.equal(s.store.receive(newer!, 2, PAYLOAD), 'new', 'the older dormant one gives way');
+      assert.deepEqual(s.forgotten(), ['forgotten older']);
+      assert.equal(s.store.receive(newer!, 3, PAYLOAD), undefined, 'not the one receiving');
+      assert.deepEqual([s.forgotten().length, s.store.dormantCount, s.store.bufferedBytes], [1, 1, 3 * 1016]);
+    });
+
+    it('takes no packet for a transfer it no longer holds, and counts none of its bytes', () => {
+      const { device, transfer } = s.admitFrom('A');
+      s.store.receive(transfer, 0, PAYLOAD);
+      s.store.end(device, transfer);
+      assert.equal(s.store.receive(transfer, 1, PAYLOAD), undefined);
+      assert.equal(s.store.replace(transfer, 0, Buffer.alloc(1016, 8)), false);
+      assert.deepEqual([s.store.bufferedBytes, transfer.bufferedBytes], [0, 0]);
     });
 
     it('keeps the total when a held copy is replaced by one of another length', () => {
