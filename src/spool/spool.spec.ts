@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -72,6 +72,22 @@ describe('Spool (real files)', () => {
 
   async function segmentFiles(): Promise<string[]> {
     return (await readdir(directory)).filter((name) => name.startsWith('segment-'));
+  }
+
+  /** A segment holding transfer 1's packet 0 in one write, then its packet 1 damaged: its name. */
+  async function damagedSegment(): Promise<string> {
+    const { spool } = await start();
+    spool.segments.begin(headerOf(1, 3), () => undefined);
+    spool.segments.append(headerOf(1, 3).transferId, 0, Buffer.alloc(500, 1));
+    spool.segments.flush();
+    spool.segments.append(headerOf(1, 3).transferId, 1, Buffer.alloc(500, 2));
+    spool.segments.flush();
+    spool.closeAll();
+    const [segment] = await segmentFiles();
+    const bytes = await readFile(join(directory, segment));
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    await writeFile(join(directory, segment), bytes);
+    return segment!;
   }
 
   beforeEach(async () => {
@@ -204,17 +220,7 @@ describe('Spool (real files)', () => {
   });
 
   it('moves a file it does not know to quarantine, and copies a damaged segment there, keeping what precedes the damage', async () => {
-    const { spool } = await start();
-    spool.segments.begin(headerOf(1, 3), () => undefined);
-    spool.segments.append(headerOf(1, 3).transferId, 0, Buffer.alloc(500, 1));
-    spool.segments.flush();
-    spool.segments.append(headerOf(1, 3).transferId, 1, Buffer.alloc(500, 2));
-    spool.segments.flush();
-    spool.closeAll();
-    const [segment] = await segmentFiles();
-    const bytes = await readFile(join(directory, segment!));
-    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
-    await writeFile(join(directory, segment!), bytes);
+    const segment = await damagedSegment();
     await writeFile(join(directory, '0123456789ab.spool'), 'garbage');
     const { recovery } = await start();
     assert.deepEqual(
@@ -223,11 +229,64 @@ describe('Spool (real files)', () => {
     );
     assert.deepEqual(recovery.quarantined.map((entry) => entry.file.replace(/\.\d+$/, '')).sort(), [
       '0123456789ab.spool',
-      segment!,
+      segment,
     ]);
     assert.deepEqual(
       (await readdir(join(directory, 'quarantine'))).map((name) => name.replace(/\.\d+$/, '')).sort(),
-      ['0123456789ab.spool', segment!],
+      ['0123456789ab.spool', segment],
     );
+  });
+
+  it('copies a damaged segment to quarantine once: emptied at settle, it is not copied again at the next start', async () => {
+    const segment = await damagedSegment();
+    const header = headerOf(1, 3);
+    const damaged = await start(LIMITS, NOW + 1000);
+    assert.deepEqual(
+      damaged.recovery.quarantined.map((entry) => entry.file),
+      [`${segment}.${NOW + 1000}`],
+    );
+    keepAll(
+      damaged.spool,
+      damaged.recovery.inFlight.map((each) => ({ ...each, packets: new Map(each.packets) })),
+    );
+    // Emptied once what preceded the damage is written again.
+    assert.equal((await stat(join(directory, segment))).size, 0);
+    const next = await start(LIMITS, NOW + 2000);
+    assert.deepEqual(next.recovery.quarantined, []);
+    assert.deepEqual(await readdir(join(directory, 'quarantine')), [`${segment}.${NOW + 1000}`]);
+    assert.deepEqual(
+      next.recovery.inFlight.map((transfer) => [transfer.header.transferId, [...transfer.packets.keys()]]),
+      [[header.transferId, [0]]],
+    );
+  });
+
+  it('copies a completed log with a torn tail to quarantine and cuts it back to its last whole record, once', async () => {
+    const { spool } = await start();
+    for (const number of [1, 2])
+      spool.completed.append(completionOf(headerOf(number, 1), `image-${number}`, NOW + number));
+    spool.closeAll();
+    const [log] = (await readdir(directory)).filter((name) => name.startsWith('completed-'));
+    const bytes = await readFile(join(directory, log!));
+    // The second append was cut short by a crash.
+    await writeFile(join(directory, log!), bytes.subarray(0, bytes.length - 7));
+    const torn = await start(LIMITS, NOW + 1000);
+    assert.deepEqual(
+      torn.recovery.completed.map((completion) => completion.imageId),
+      ['image-1'],
+    );
+    assert.deepEqual(
+      torn.recovery.quarantined.map((entry) => entry.file),
+      [`${log}.${NOW + 1000}`],
+    );
+    // Appended after the cut, a record reads back: nothing torn is left before it.
+    torn.spool.completed.append(completionOf(headerOf(3, 1), 'image-3', NOW + 1000));
+    torn.spool.closeAll();
+    const next = await start(LIMITS, NOW + 2000);
+    assert.deepEqual(next.recovery.quarantined, []);
+    assert.deepEqual(
+      next.recovery.completed.map((completion) => completion.imageId),
+      ['image-1', 'image-3'],
+    );
+    assert.deepEqual(await readdir(join(directory, 'quarantine')), [`${log}.${NOW + 1000}`]);
   });
 });

@@ -91,8 +91,15 @@ export class EndOfTransferRounds {
     if (listed < 1) return undefined;
     const report = (): Reply => {
       if (device.active !== transfer) return undefined;
+      const missing = transfer.missing(listed);
+      // Packets read after the end of transfer in its turn completed the image: an empty list
+      // would say k = 0, stored, and it is not. Silence: the device asks again, and that stores it.
+      if (missing.length === 0) {
+        device.answered(Answer.None);
+        return undefined;
+      }
       device.answered(Answer.Listed);
-      return this.parts.replies.missing(frame, transfer.missing(listed));
+      return this.parts.replies.missing(frame, missing);
     };
     device.answered(Answer.Pending);
     const written = this.parts.journal.whenWritten();

@@ -80,13 +80,17 @@ export class PacketSlots {
     return true;
   }
 
-  /** Takes back a packet (it could not be spooled): the device's resend will be new again. */
+  /**
+   * Takes back a packet (it could not be spooled): the device's resend will be new again, and,
+   * when it was the highest received, expected again (a stop-and-wait device resends it).
+   */
   forget(index: number): void {
     const slice = this.slices[index];
     if (slice === undefined || this.image) return;
     this.slices[index] = undefined;
     this.count--;
     this.bytes -= slice.length;
+    while (this.highest >= 0 && this.slices[this.highest] === undefined) this.highest--;
   }
 
   /** The first `limit` indices not received yet, in order. */

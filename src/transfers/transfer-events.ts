@@ -8,9 +8,10 @@ import type { Transfer } from './transfer.js';
  * - device-restarted: its device asked to upload another image;
  * - firmware-exact-multiple: the same, after everything but the last packet came, all full-size
  *   (the firmware bug: the last packet of an image an exact multiple of P-8 is never sent);
- * - checksum-mismatch: the image assembled is not the one the device checksummed (generation C).
+ * - checksum-mismatch: the image assembled is not the one the device checksummed (generation C);
+ * - no-memory: restored from the spool at start-up, it does not fit MAX_REASSEMBLY_BYTES.
  */
-export type AbortReason = 'device-restarted' | 'firmware-exact-multiple' | 'checksum-mismatch';
+export type AbortReason = 'device-restarted' | 'firmware-exact-multiple' | 'checksum-mismatch' | 'no-memory';
 
 /** Why a device cannot complete its image whatever it does (generation A never asks again). */
 export type StrandReason =

@@ -54,7 +54,7 @@ export class TransferLog implements OnModuleInit {
         });
       } else {
         this.logger.log({
-          msg: 'transfer given up (dormant too long)',
+          msg: 'transfer given up (dormant too long, or its memory was needed)',
           state: transfer.state,
           ...describe(transfer),
         });
@@ -69,6 +69,15 @@ export class TransferLog implements OnModuleInit {
         return;
       }
       const count = this.aborts.increment(reason);
+      if (reason === 'no-memory') {
+        if (isLoggableCount(count))
+          this.logger.warn({
+            msg: 'transfer not resumed from the spool: MAX_REASSEMBLY_BYTES cannot hold it (a stop-and-wait camera is stranded until power-cycled)',
+            timesSoFar: count,
+            ...describe(transfer),
+          });
+        return;
+      }
       if (isLoggableCount(count))
         this.logger.log({ msg: 'transfer aborted', reason, timesSoFar: count, ...describe(transfer) });
     });

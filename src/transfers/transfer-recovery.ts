@@ -2,7 +2,7 @@ import { DATA_HEADER_BYTES, UPLOAD_REQUEST_BASE_BYTES } from '#protocol';
 import { lengthIsValid } from '../common/transfer-model.js';
 import type { SpoolContents } from '../spool/segment-format.js';
 import { Transfer } from './transfer.js';
-import type { TransferParts } from './transfer-parts.js';
+import { abort, type TransferParts } from './transfer-parts.js';
 
 /**
  * Gives an address back the reply budget the datagrams it sent before a restart earned (the
@@ -18,7 +18,8 @@ export const PEER_CREDIT = Symbol('PEER_CREDIT');
  * camera's next resent packet is simply acknowledged (generation A), its next end of transfer
  * gets the missing list (generation B), and a transfer whose packets were all in is stored at
  * once (stop-and-wait) or at its end of transfer (burst). Transfers beyond the limit in progress
- * are restored dormant.
+ * are restored dormant; one whose packets do not fit MAX_REASSEMBLY_BYTES (dormant ones restored
+ * earlier give their memory up first) is given up, logged.
  */
 export async function restoreFromSpool(parts: TransferParts, credit: PeerCredit): Promise<void> {
   const { journal, clock, events, store } = parts;
@@ -56,12 +57,17 @@ function restoreTransfer(parts: TransferParts, entry: SpoolContents, credit: Pee
   );
   transfer.acceptSent(header.acceptedAt);
   if (store.admit(device, transfer) !== undefined) store.restoreDormant(device, transfer);
+  // Begun again even if given up below: its end, written after, keeps the next start from restoring it.
   journal.begin(transfer);
   // What the device sent for it: its request (never sent again: the credit of a whole lost burst) and each packet.
   let bytes = UPLOAD_REQUEST_BASE_BYTES;
   for (const [index, payload] of entry.packets) {
     if (index >= header.packetCount || !lengthIsValid(transfer.parameters, index, payload.length)) continue;
-    store.receive(transfer, index, payload);
+    // Whole or not at all: a stop-and-wait device was told each of these packets was received.
+    if (store.receive(transfer, index, payload) === undefined) {
+      abort(parts, device, transfer, 'no-memory');
+      return;
+    }
     journal.append(transfer, index, payload);
     bytes += DATA_HEADER_BYTES + payload.length;
   }

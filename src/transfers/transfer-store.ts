@@ -118,9 +118,14 @@ export class TransferStore {
     return true;
   }
 
-  /** Stores a packet, keeping the memory total; undefined when there is no memory for it. */
+  /**
+   * Stores a packet, keeping the memory total; undefined when there is no memory for it (dormant
+   * transfers give theirs up first, never the receiving one), or the store no longer holds the
+   * transfer (its memory is not counted any more).
+   */
   receive(transfer: Transfer, index: number, payload: Buffer): PacketOutcome | undefined {
-    if (!transfer.holds(index) && !this.hasRoomFor(payload.length)) return undefined;
+    if (!this.ownerOf.has(transfer)) return undefined;
+    if (!transfer.holds(index) && !this.forgetDormantUntil(payload.length, transfer)) return undefined;
     const before = transfer.bufferedBytes;
     const outcome = transfer.receive(index, payload, this.clock.now());
     this.totalBytes += transfer.bufferedBytes - before;
@@ -129,6 +134,7 @@ export class TransferStore {
 
   /** `Transfer.replace`, keeping the memory total. */
   replace(transfer: Transfer, index: number, payload: Buffer): boolean {
+    if (!this.ownerOf.has(transfer)) return false;
     const before = transfer.bufferedBytes;
     const replaced = transfer.replace(index, payload);
     this.totalBytes += transfer.bufferedBytes - before;
@@ -179,16 +185,12 @@ export class TransferStore {
     return this.ownerOf.get(transfer);
   }
 
-  private hasRoomFor(bytes: number): boolean {
-    return this.forgetDormantUntil(bytes);
-  }
-
-  /** Forgets dormant transfers, oldest first, until `bytes` more fit; whether they do. */
-  private forgetDormantUntil(bytes: number): boolean {
+  /** Forgets dormant transfers (but `keep`), oldest first, until `bytes` more fit; whether they do. */
+  private forgetDormantUntil(bytes: number, keep?: Transfer): boolean {
     const fits = (): boolean => this.totalBytes + bytes <= this.limits.maxReassemblyBytes;
     for (const transfer of this.sleeping) {
       if (fits()) break;
-      this.forget(transfer);
+      if (transfer !== keep) this.forget(transfer);
     }
     return fits();
   }

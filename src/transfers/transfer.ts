@@ -252,7 +252,7 @@ export class Transfer {
     return this.slots.missing(limit);
   }
 
-  /** Takes back a packet that could not be spooled: the device's resend will be new again. */
+  /** Takes back a packet that could not be spooled: the device's resend will be new, and expected, again. */
   forget(index: number): void {
     this.slots.forget(index);
     if (this.currentState === 'complete' && !this.isComplete) this.currentState = 'receiving';
