@@ -21,6 +21,8 @@ import { TransferJournal } from './transfer-journal.js';
 const LIMITS = limitsWith({ flowProbeMs: 40, duplicateWindowMs: 500 });
 const PARAMETERS = { packetCount: 8, maxPacketSize: 1024, imageSize: null };
 const PAYLOAD = Buffer.alloc(1016, 3);
+/** Packet 0 of the device's own image, unlike the previous image's. */
+const OWN = Buffer.alloc(1016, 5);
 /** The device's previous image, every packet of it PAYLOAD: its record recognises PAYLOAD at any index. */
 const PREVIOUS = Buffer.alloc(8 * 1016, 3);
 
@@ -61,7 +63,7 @@ describe('FlowModes (with a real spool journal)', () => {
     index: number,
     resend = false,
     { payload = PAYLOAD, previous = false }: { payload?: Buffer; previous?: boolean } = {},
-  ): DecidedMode | Promise<DecidedMode> {
+  ): DecidedMode | Promise<DecidedMode> | undefined {
     turn.touch();
     if (!resend) transfer.receive(index, payload, clock.now());
     return modes.forData(transfer, index, payload, resend, previous ? recordOfPrevious() : undefined);
@@ -78,7 +80,7 @@ describe('FlowModes (with a real spool journal)', () => {
     };
   }
 
-  function watch(decision: DecidedMode | Promise<DecidedMode>): {
+  function watch(decision: DecidedMode | Promise<DecidedMode> | undefined): {
     mode: DecidedMode | undefined;
     readonly promise: Promise<DecidedMode>;
   } {
@@ -157,8 +159,19 @@ describe('FlowModes (with a real spool journal)', () => {
       assert.equal(arrives(0, true), first);
     });
 
+    it('a packet with the previous image’s bytes starts no probe and gets no answer until resent after the window', async () => {
+      assert.equal(arrives(0, false, { previous: true }), undefined);
+      clock.advance(100);
+      assert.equal(arrives(0, true, { previous: true }), undefined, 'a network copy of it: still nothing known');
+      assert.equal(clock.pendingTimers, 0, 'no probe runs');
+      clock.advance(LIMITS.duplicateWindowMs);
+      assert.equal(arrives(0, true, { previous: true }), 'stop-and-wait', 'sent again by stop-and-wait firmware');
+      await turnsPass();
+      assert.equal(journaledMode(), 'stop-and-wait');
+    });
+
     it('another index that is a late copy of the previous image’s is no burst evidence: it joins the probe', async () => {
-      const first = watch(arrives(0, false, { previous: true }));
+      const first = watch(arrives(0, false, { payload: OWN }));
       clock.advance(10);
       assert.equal(arrives(3, false, { previous: true }), first.promise);
       clock.advance(30);
@@ -167,7 +180,7 @@ describe('FlowModes (with a real spool journal)', () => {
     });
 
     it('another index with other bytes than the previous image’s there: burst', async () => {
-      const first = watch(arrives(0, false, { previous: true }));
+      const first = watch(arrives(0, false, { payload: OWN }));
       clock.advance(10);
       assert.equal(arrives(3, false, { payload: Buffer.alloc(1016, 4), previous: true }), 'burst');
       await turnsPass();

@@ -1,3 +1,4 @@
+import { DATA_HEADER_BYTES, UPLOAD_REQUEST_BASE_BYTES } from '#protocol';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -9,6 +10,11 @@ import { decodeSegment, replay } from '../spool/segment-format.js';
 import { Spool } from '../spool/spool.js';
 import { TransferHarness, type HarnessOptions } from './testing/transfer-harness.js';
 import { CAMERA, imageOf, turnsPass, Upload } from './testing/uploads.js';
+
+/** What a device sent for a restored transfer of `packets` full packets: its request and each packet. */
+function creditOf(packets: number): number {
+  return UPLOAD_REQUEST_BASE_BYTES + packets * (DATA_HEADER_BYTES + 1016);
+}
 
 const FIVE = new Upload(imageOf(4 * 1016 + 10));
 
@@ -72,7 +78,7 @@ describe('TransfersService with a spool: restarts', () => {
     clock.advance(3000);
     const second = await start();
     assert.deepEqual(second.seen('restored'), ['2 packets, stop-and-wait']);
-    assert.deepEqual(second.credits, [[CAMERA.address, 2 * 1016]], 'the reply budget its packets had earned');
+    assert.deepEqual(second.credits, [[CAMERA.address, creditOf(2)]], 'the reply budget its packets had earned');
     assert.deepEqual(await second.send(FIVE.packet(1)), [1, 99, 2, 1, 0, 0, 0, 3, 248]);
     for (const index of [2, 3]) assert.deepEqual(await second.send(FIVE.packet(index)), FIVE.replyTo(index));
     assert.deepEqual(await second.send(FIVE.packet(4)), [1, 99, 2, 4, 0, 0, 0, 0, 10]);
@@ -87,7 +93,7 @@ describe('TransfersService with a spool: restarts', () => {
     first.crash();
     const second = await start();
     assert.deepEqual(second.seen('restored'), ['3 packets, burst']);
-    assert.deepEqual(second.credits, [[CAMERA.address, 3 * 1016]]);
+    assert.deepEqual(second.credits, [[CAMERA.address, creditOf(3)]]);
     assert.deepEqual(await second.send(FIVE.end()), [1, 99, 3, 2, 2, 4]);
     assert.deepEqual(await Promise.all([second.send(FIVE.packet(2)), second.send(FIVE.packet(4))]), [
       undefined,
@@ -154,7 +160,7 @@ describe('TransfersService with a spool: restarts', () => {
     assert.deepEqual(second.seen('restored'), ['3 packets, stop-and-wait']);
     assert.deepEqual(second.seen('aborted'), ['no-memory'], 'the one that does not fit, given up');
     assert.equal(second.service.bufferedBytes, 3 * 1016, 'nothing of the one given up');
-    assert.deepEqual(second.credits, [[CAMERA.address, 3 * 1016]]);
+    assert.deepEqual(second.credits, [[CAMERA.address, creditOf(3)]]);
     assert.deepEqual(await second.send(four.packet(3), older), [1, 99, 2, 3, 0, 0, 0, 3, 248]);
     assert.ok((await readFile(second.stored[0]!.imagePath)).equals(four.image));
     assert.deepEqual(await second.send(four.packet(3), newer), [1, 99, 2, 3, 4, 0, 0, 3, 248]);

@@ -57,7 +57,6 @@ export class TransferHarness {
     this.record('aborted', (_transfer, reason) => reason);
     this.record('restored', (transfer) => `${transfer.receivedPackets} packets, ${transfer.flowMode}`);
     this.record('quarantined', (file) => file);
-    this.record('duplicateImage', (_transfer, storedAs) => storedAs);
     this.record('stranded', (_id, _address, _port, reason) => reason);
   }
 
@@ -125,6 +124,14 @@ export class TransferHarness {
    * The first data packet of a device whose pacing is not known: its answer waits for the flow
    * probe, whose window passes here in silence.
    */
+  /** Sends `frame` and lets the accept hold pass: what a stored image's record says after it. */
+  async sendPastHold(frame: DeviceFrame, remote: RemoteEndpoint = CAMERA): Promise<number[] | undefined> {
+    const reply = this.send(frame, remote);
+    await turnsPass();
+    this.clock.advance(this.limits.acceptHoldMs);
+    return reply;
+  }
+
   async sendPastProbe(packet: DataPacket, remote: RemoteEndpoint = CAMERA): Promise<number[] | undefined> {
     const reply = this.send(packet, remote);
     await turnsPass();
