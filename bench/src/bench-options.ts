@@ -29,6 +29,10 @@ export interface BenchScale {
   readonly floodMs: number;
   /** Seconds of classifier backlog uploaded beyond the ping window, so the queue does not drain early. */
   readonly saturationMarginSeconds: number;
+  /** Cameras of the verdict-latency section; rounds of its burst; images each at the steady rate. */
+  readonly verdictDevices: number;
+  readonly verdictBurstRounds: number;
+  readonly verdictSteadyImages: number;
   /** One production gateway child serves the fleet, no-blocking and memory sections (fewer start-ups). */
   readonly shareGateways: boolean;
 }
@@ -48,6 +52,9 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     pingIntervalMs: 2,
     floodMs: 8000,
     saturationMarginSeconds: 2,
+    verdictDevices: 50,
+    verdictBurstRounds: 5,
+    verdictSteadyImages: 10,
     shareGateways: false,
   },
   quick: {
@@ -64,6 +71,9 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     pingIntervalMs: 2,
     floodMs: 2000,
     saturationMarginSeconds: 1,
+    verdictDevices: 50,
+    verdictBurstRounds: 2,
+    verdictSteadyImages: 3,
     shareGateways: false,
   },
   smoke: {
@@ -80,6 +90,9 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     pingIntervalMs: 1,
     floodMs: 600,
     saturationMarginSeconds: 1,
+    verdictDevices: 10,
+    verdictBurstRounds: 1,
+    verdictSteadyImages: 2,
     shareGateways: true,
   },
 };

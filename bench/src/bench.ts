@@ -15,6 +15,7 @@ import { runFlood } from './flood-bench.js';
 import { stopSharedGateways } from './gateway-runs.js';
 import { runNoBlocking } from './no-blocking-bench.js';
 import { runPacketPath } from './packet-path.js';
+import { runVerdictLatency } from './verdict-latency-bench.js';
 import { loadSnapshot, othersLoad } from './process-stats.js';
 import { chartPanels, checkTargets, renderReport, statusText, type TargetCheck } from './report.js';
 
@@ -142,6 +143,7 @@ export async function runBench(options: BenchOptions, streams: BenchStreams): Pr
         )?.imagesPerSecond;
       },
       'no-blocking': () => runNoBlocking(context, classifierRate),
+      'verdict-latency': () => runVerdictLatency(context),
       memory: () => runFlood(context),
     };
     for (const section of options.sections) {

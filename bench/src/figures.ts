@@ -13,13 +13,15 @@ export interface Figure {
   readonly detail?: string;
 }
 
-export type Section = 'packet-path' | 'fleet' | 'classification' | 'no-blocking' | 'memory';
+export type Section =
+  'packet-path' | 'fleet' | 'classification' | 'no-blocking' | 'verdict-latency' | 'memory';
 
 export const SECTIONS: readonly Section[] = [
   'packet-path',
   'fleet',
   'classification',
   'no-blocking',
+  'verdict-latency',
   'memory',
 ];
 
@@ -28,6 +30,7 @@ export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   fleet: 'Fleet: emulated cameras, generations A and B, real JPEGs, lossy link',
   classification: 'Classification: classifier pool throughput and latency',
   'no-blocking': 'No blocking: ping round trip while the classifier pool is saturated',
+  'verdict-latency': 'Verdict latency: end of upload to op-4 result, cameras at once and at a steady rate',
   memory: 'Memory: peak resident memory of the gateway process',
 };
 
@@ -66,6 +69,10 @@ export function requiredFigureKeys(): string[] {
     'no-blocking.ping-p99-idle-ms',
     'no-blocking.ping-p99-saturated-ms',
     'no-blocking.ratio',
+    'verdict-latency.burst-p50-ms',
+    'verdict-latency.burst-p99-ms',
+    'verdict-latency.steady-p50-ms',
+    'verdict-latency.steady-p99-ms',
     'memory.rss-idle-mb',
     'memory.rss-fleet-peak-mb',
     'memory.rss-flood-peak-mb',
