@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux we run on). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -174,4 +174,19 @@ export function describeScheduling(
   if (!before || !after || elapsedMs <= 0) return '';
   const share = (ms: number): string => `${Math.round((100 * ms) / elapsedMs)}%`;
   return `gateway event loop on a CPU ${share(after.runMs - before.runMs)}, runnable but waiting for a CPU ${share(after.waitMs - before.waitMs)}`;
+}
+
+/** Process ids of the children of process `pid` (every thread's), from /proc; empty without /proc. */
+export function childProcessIds(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((thread) =>
+      readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter((field) => field.length > 0)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
 }

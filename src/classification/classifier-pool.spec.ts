@@ -60,16 +60,55 @@ describe('ClassifierPool', () => {
     await Promise.all(accepted);
   });
 
-  it('tells when its queue has room again, as the workers take images', async () => {
+  it('tells when its backlog lane has room again, as the workers take images', async () => {
     const accepted: Promise<unknown>[] = [];
-    while (pool.hasRoom) accepted.push(pool.classify(FIXTURE)!);
+    while (pool.hasRoom('backlog')) accepted.push(pool.classify(FIXTURE, 'backlog')!);
+    assert.equal(pool.classify(FIXTURE, 'backlog'), undefined, 'the lane is full');
+    assert.ok(pool.hasRoom('fresh'), 'the fresh lane has a room of its own');
     let roomAgain = false;
-    const room = pool.whenRoom().then(() => (roomAgain = true));
+    const room = pool.whenRoom('backlog').then(() => (roomAgain = true));
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(roomAgain, false, 'the queue is full');
+    assert.equal(roomAgain, false, 'the lane is full');
     await room;
-    assert.ok(pool.hasRoom);
+    assert.ok(pool.hasRoom('backlog'));
     await Promise.all(accepted);
+  });
+
+  it('classifies fresh images before the backlog images waiting ahead of them', async () => {
+    const lanes = new ClassifierPool({
+      modelDir: join(dir, 'model'),
+      backend: 'wasm',
+      workers: 1,
+      queueMax: 8,
+      batchMax: 2,
+      backlogMax: 8,
+    });
+    await lanes.start();
+    try {
+      const finished: string[] = [];
+      const queue = (name: string, lane: 'fresh' | 'backlog') =>
+        lanes.classify(FIXTURE, lane)!.then((outcome) => {
+          finished.push(name);
+          return outcome;
+        });
+      // The first image goes to the idle worker at once, alone; the other backlog ones wait behind the fresh ones.
+      const outcomes = await Promise.all([
+        queue('backlog 1', 'backlog'),
+        queue('backlog 2', 'backlog'),
+        queue('backlog 3', 'backlog'),
+        queue('backlog 4', 'backlog'),
+        queue('fresh 1', 'fresh'),
+        queue('fresh 2', 'fresh'),
+      ]);
+      assert.deepEqual(finished, ['backlog 1', 'fresh 1', 'fresh 2', 'backlog 2', 'backlog 3', 'backlog 4']);
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.batchSize),
+        [1, 2, 2, 1, 2, 2],
+      );
+      assert.ok(outcomes[4]!.waitedMs > 0, 'the fresh ones waited for the first batch');
+    } finally {
+      await lanes.close();
+    }
   });
 
   it('when it closes, gives what it had not classified back as closed and wakes whoever waits for room', async () => {

@@ -256,7 +256,7 @@ export class Environment {
 
   @Setting({
     accepts: 'an integer from 1 to 64',
-    description: 'Worker threads that decode and classify images.',
+    description: 'Worker threads of the classifier process that decode and classify images.',
   })
   @Transform(parseInteger)
   @IsInt()
@@ -267,7 +267,7 @@ export class Environment {
   @Setting({
     accepts: 'an integer from 1 to 100000',
     description:
-      'Images waiting for a worker, at most; past it images stay pending on disk and are picked up when the queue drains.',
+      'Fresh images waiting for the classifier, at most; past it images stay pending on disk and are picked up when the queue drains.',
   })
   @Transform(parseInteger)
   @IsInt()
@@ -288,8 +288,8 @@ export class Environment {
   @Setting({
     accepts: 'an integer from 0 to 19 (0: leave priorities alone)',
     description:
-      'Niceness given to every thread but the event loop (classifier workers, their decodes) while analysis runs, so ' +
-      'that the loop answering the cameras gets the cores first. Linux only.',
+      'Niceness of the classifier process, every one of its threads (workers, decodes), so that the gateway, whose ' +
+      'event loop answers the cameras, gets the cores first. Linux only.',
   })
   @Transform(parseInteger)
   @IsInt()

@@ -1,0 +1,199 @@
+import { readFile } from 'node:fs/promises';
+import type { Clock } from '../common/clock.js';
+import type { ImageRecord } from '../storage/image-record.js';
+import type { ImageStore } from '../storage/image-store.js';
+import type {
+  AnalysedImage,
+  ClassifierLoad,
+  ClassifierSettings,
+  FromClassifier,
+  ImageToAnalyse,
+} from './analysis-protocol.js';
+import { analysisOf, unavailableAnalysis, type AnalysisRecord } from './analysis-record.js';
+import type { ClassifiedImage, ClassifierPool, Lane } from './classifier-pool.js';
+import { verdictPolicyFrom, type VerdictPolicy } from './verdict.js';
+
+const DAY_MS = 86_400_000;
+
+/** The JPEG beside a sidecar. */
+export const imagePathOf = (sidecarPath: string): string => sidecarPath.replace(/\.json$/, '.jpg');
+
+/**
+ * The classifier process's work, in its main thread: fresh images from the gateway go to the
+ * pool's fresh lane; stored images without analysis (found by a scan of the last `backlogDays`
+ * days) fill the backlog lane behind them. Each batch's analyses are sent to the gateway first
+ * (its cameras are waiting), then recorded in the sidecars (atomically, fsynced), then reported
+ * recorded. Fresh images that found the lane full stay on disk and are scanned for once it drains.
+ */
+export class AnalysisRunner {
+  private readonly policy: VerdictPolicy;
+  /** Sidecars queued, being classified or being recorded: none is taken twice. */
+  private readonly taken = new Set<string>();
+  private pendingAnalysed: AnalysedImage[] = [];
+  private recordings = new Set<Promise<void>>();
+  private recording = 0;
+  private scanWanted = false;
+  private scanning: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly settings: ClassifierSettings,
+    private readonly pool: ClassifierPool,
+    private readonly store: ImageStore,
+    private readonly clock: Clock,
+    private readonly send: (message: FromClassifier) => void,
+  ) {
+    this.policy = verdictPolicyFrom(settings.passLabels, settings.confidenceThreshold);
+  }
+
+  get load(): ClassifierLoad {
+    return { waiting: this.pool.queueDepth, busy: this.pool.backlog - this.pool.queueDepth + this.recording };
+  }
+
+  /** Told by the pool as each batch goes to a worker. */
+  dispatched(imagePaths: readonly string[]): void {
+    const sidecarPaths = imagePaths.map((path) => path.replace(/\.jpg$/, '.json'));
+    this.send({ type: 'batch', sidecarPaths, ...this.load });
+  }
+
+  analyse(images: readonly ImageToAnalyse[]): void {
+    for (const image of images) {
+      if (!this.queue(image, 'fresh')) this.scanWanted = true;
+    }
+  }
+
+  /** Scans for the backlog now, and again after it whenever fresh images did not fit. */
+  rescan(): void {
+    this.scanWanted = true;
+    this.scanning ??= this.scan().finally(() => (this.scanning = undefined));
+  }
+
+  /** Records each of these (images the process died on, twice) as failed, without classifying. */
+  async giveUp(images: readonly { sidecarPath: string; message: string }[]): Promise<void> {
+    const model = this.pool.model;
+    for (const { sidecarPath, message } of images) {
+      const record = await this.read(sidecarPath);
+      if (!record || record.analysis !== undefined) continue;
+      // Taken until recorded, so that the backlog scan does not queue it meanwhile.
+      this.taken.add(sidecarPath);
+      this.analysed({
+        sidecarPath,
+        record,
+        analysis: unavailableAnalysis(message, model, 0, this.clock.now()),
+      });
+    }
+  }
+
+  /** Takes nothing more and waits for the analyses under way to be recorded. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.pool.close();
+    await this.scanning;
+    this.flush();
+    await Promise.all(this.recordings);
+  }
+
+  /** Queues one image; false when its lane is full (it stays on disk for a later scan). */
+  private queue(image: ImageToAnalyse, lane: Lane): boolean {
+    if (this.stopping) return true;
+    if (this.taken.has(image.sidecarPath)) return true;
+    const outcome = this.pool.classify(imagePathOf(image.sidecarPath), lane);
+    if (!outcome) return false;
+    this.taken.add(image.sidecarPath);
+    void outcome.then((classified) => this.classified(image, classified));
+    return true;
+  }
+
+  private classified(image: ImageToAnalyse, classified: ClassifiedImage): void {
+    // Closed (the process is stopping): not a result; the image keeps no analysis for the next start.
+    if (!classified.ok && classified.reason === 'closed') {
+      this.taken.delete(image.sidecarPath);
+      return;
+    }
+    const model = this.pool.model!;
+    const now = this.clock.now();
+    const analysis: AnalysisRecord = analysisOf(
+      classified,
+      model,
+      this.policy,
+      { queuedMs: now - image.queuedAt, waitedMs: classified.waitedMs, batchSize: classified.batchSize },
+      now,
+    );
+    this.analysed({ sidecarPath: image.sidecarPath, record: image.record, analysis });
+  }
+
+  /** Collects the analyses of one batch (its outcomes settle together) into one message. */
+  private analysed(image: AnalysedImage): void {
+    this.pendingAnalysed.push(image);
+    this.recording++;
+    if (this.pendingAnalysed.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const images = this.pendingAnalysed;
+    if (images.length === 0) return;
+    this.pendingAnalysed = [];
+    this.send({ type: 'analysed', images, ...this.load });
+    const recording = this.record(images);
+    this.recordings.add(recording);
+    void recording.finally(() => this.recordings.delete(recording));
+  }
+
+  private async record(images: readonly AnalysedImage[]): Promise<void> {
+    await Promise.all(
+      images.map(async ({ sidecarPath, analysis }) => {
+        try {
+          await this.store.updateRecord({ sidecarPath }, { analysis });
+        } catch (error) {
+          this.send({
+            type: 'log',
+            level: 'error',
+            entry: { msg: 'analysis could not be recorded', sidecarPath, error: (error as Error).message },
+          });
+        }
+      }),
+    );
+    for (const { sidecarPath } of images) this.taken.delete(sidecarPath);
+    this.recording -= images.length;
+    this.send({ type: 'recorded', sidecarPaths: images.map((image) => image.sidecarPath), ...this.load });
+    if (this.scanWanted && this.pool.queueDepth === 0) this.rescan();
+  }
+
+  private async read(sidecarPath: string): Promise<ImageRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(sidecarPath, 'utf8')) as ImageRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Queues stored images of the last `backlogDays` days that have no analysis yet. */
+  private async scan(): Promise<void> {
+    if (this.settings.backlogDays === 0) return;
+    const oldestDay = new Date(this.clock.now() - (this.settings.backlogDays - 1) * DAY_MS)
+      .toISOString()
+      .slice(0, 10);
+    let found = 0;
+    while (this.scanWanted && !this.stopping) {
+      this.scanWanted = false;
+      for await (const sidecarPath of this.store.sidecars(oldestDay)) {
+        if (this.stopping) return;
+        if (this.taken.has(sidecarPath)) continue;
+        const record = await this.read(sidecarPath);
+        if (!record || record.analysis !== undefined) continue;
+        // A full lane pauses the scan where it is; it goes on as the workers take images.
+        await this.pool.whenRoom('backlog');
+        if (this.stopping) return;
+        if (this.queue({ sidecarPath, record, queuedAt: this.clock.now() }, 'backlog')) found++;
+      }
+      // Fresh images that found their lane full meanwhile may lie behind the scan: another pass.
+    }
+    if (found > 0) {
+      this.send({
+        type: 'log',
+        level: 'info',
+        entry: { msg: 'stored images without analysis queued', count: found },
+      });
+    }
+  }
+}
