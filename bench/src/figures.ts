@@ -69,12 +69,15 @@ export function requiredFigureKeys(): string[] {
     'no-blocking.ping-p99-idle-ms',
     'no-blocking.ping-p99-saturated-ms',
     'no-blocking.ratio',
+    'no-blocking.classified-per-second',
     'verdict-latency.burst-p50-ms',
     'verdict-latency.burst-p99-ms',
     'verdict-latency.steady-p50-ms',
     'verdict-latency.steady-p99-ms',
     'memory.rss-idle-mb',
     'memory.rss-fleet-peak-mb',
+    'memory.classifier-rss-idle-mb',
+    'memory.classifier-rss-fleet-peak-mb',
     'memory.rss-flood-peak-mb',
   );
   return keys;

@@ -58,6 +58,8 @@ export interface RssPeak {
 export class RssSampler {
   private peak = 0;
   private count = 0;
+  /** The first sample, taken when the sampler was made (0 when there was none). */
+  first = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -78,6 +80,7 @@ export class RssSampler {
   private sample(): void {
     const bytes = residentBytes(this.pid);
     if (bytes === undefined) return;
+    if (this.count === 0) this.first = bytes;
     this.count++;
     if (bytes > this.peak) this.peak = bytes;
   }

@@ -220,9 +220,21 @@ export function chartPanels(figures: readonly Figure[]): Panel[] {
       title: 'Gateway resident memory',
       unit: 'MB',
       groups: [
-        { label: 'idle', bars: [{ series: 'RSS', value: value('memory.rss-idle-mb') }] },
-        { label: 'fleet peak', bars: [{ series: 'RSS', value: value('memory.rss-fleet-peak-mb') }] },
-        { label: 'flood peak', bars: [{ series: 'RSS', value: value('memory.rss-flood-peak-mb') }] },
+        {
+          label: 'idle',
+          bars: [
+            { series: 'gateway', value: value('memory.rss-idle-mb') },
+            { series: 'classifier process', value: value('memory.classifier-rss-idle-mb') },
+          ],
+        },
+        {
+          label: 'fleet peak',
+          bars: [
+            { series: 'gateway', value: value('memory.rss-fleet-peak-mb') },
+            { series: 'classifier process', value: value('memory.classifier-rss-fleet-peak-mb') },
+          ],
+        },
+        { label: 'flood peak', bars: [{ series: 'gateway', value: value('memory.rss-flood-peak-mb') }] },
       ],
       threshold: { value: TARGETS.fleetRssMb, label: `target (fleet): ${TARGETS.fleetRssMb} MB` },
     });
