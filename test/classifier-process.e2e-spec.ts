@@ -11,7 +11,7 @@ import { writeTinyModel } from '../src/classification/testing-model.js';
 import { GatewayProcess } from './support/gateway-process.js';
 import { RawPeer } from './support/raw-peer.js';
 import { readStoredImages } from './support/stored-images.js';
-import { analysisOf, storeUnanalysed } from './support/unanalysed-images.js';
+import { analysisOf, recordedAnalysis, storeUnanalysed } from './support/unanalysed-images.js';
 
 const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
 
@@ -120,7 +120,7 @@ describe('the classifier process (a child of the gateway process)', () => {
       assert.match(gateway.output, /"msg":"classifier process died: analysis unavailable until it is back"/);
       assert.match(gateway.output, /"msg":"classifier process restarted: analysis available again"/);
       const [stored] = await readStoredImages(join(root, 'killed-child'));
-      assert.equal((await analysisOf(stored!.sidecarPath))?.status, 'analysed');
+      assert.equal((await recordedAnalysis(stored!.sidecarPath))?.status, 'analysed');
     } finally {
       await camera.close();
       await peer.close();

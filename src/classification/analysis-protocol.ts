@@ -68,6 +68,8 @@ export type FromClassifier =
   /** A batch went to a worker: if the process dies now, these are the images it was on. */
   | ({ readonly type: 'batch'; readonly sidecarPaths: readonly string[] } & ClassifierLoad)
   | ({ readonly type: 'analysed'; readonly images: readonly AnalysedImage[] } & ClassifierLoad)
+  /** How much work it holds, when that changed without a batch (the backlog scan found images). */
+  | ({ readonly type: 'load' } & ClassifierLoad)
   /** Their analyses are on disk (or failed to be written: logged). */
   | ({ readonly type: 'recorded'; readonly sidecarPaths: readonly string[] } & ClassifierLoad)
   | {

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import type { Clock } from '../common/clock.js';
-import type { ImageRecord } from '../storage/image-record.js';
 import type { ImageStore } from '../storage/image-store.js';
 import type {
   AnalysedImage,
@@ -10,17 +8,16 @@ import type {
   ImageToAnalyse,
 } from './analysis-protocol.js';
 import { analysisOf, unavailableAnalysis, type AnalysisRecord } from './analysis-record.js';
+import { BacklogScan, readRecord } from './backlog-scan.js';
 import type { ClassifiedImage, ClassifierPool, Lane } from './classifier-pool.js';
 import { verdictPolicyFrom, type VerdictPolicy } from './verdict.js';
-
-const DAY_MS = 86_400_000;
 
 /** The JPEG beside a sidecar. */
 export const imagePathOf = (sidecarPath: string): string => sidecarPath.replace(/\.json$/, '.jpg');
 
 /**
  * The classifier process's work, in its main thread: fresh images from the gateway go to the
- * pool's fresh lane; stored images without analysis (found by a scan of the last `backlogDays`
+ * pool's fresh lane; stored images without analysis (the `BacklogScan` of the last `backlogDays`
  * days) fill the backlog lane behind them. Each batch's analyses are sent to the gateway first
  * (its cameras are waiting), then recorded in the sidecars (atomically, fsynced), then reported
  * recorded. Fresh images that found the lane full stay on disk and are scanned for once it drains.
@@ -29,31 +26,56 @@ export class AnalysisRunner {
   private readonly policy: VerdictPolicy;
   /** Sidecars queued, being classified or being recorded: none is taken twice. */
   private readonly taken = new Set<string>();
+  private readonly backlog: BacklogScan;
   private pendingAnalysed: AnalysedImage[] = [];
-  private recordings = new Set<Promise<void>>();
+  private readonly recordings = new Set<Promise<void>>();
   private recording = 0;
+  /** Fresh images found their lane full: scan for them once it has drained. */
   private scanWanted = false;
-  private scanning: Promise<void> | undefined;
   private stopping = false;
 
   constructor(
-    private readonly settings: ClassifierSettings,
+    settings: ClassifierSettings,
     private readonly pool: ClassifierPool,
     private readonly store: ImageStore,
     private readonly clock: Clock,
     private readonly send: (message: FromClassifier) => void,
   ) {
     this.policy = verdictPolicyFrom(settings.passLabels, settings.confidenceThreshold);
+    this.backlog = new BacklogScan(
+      settings.backlogDays,
+      store,
+      clock,
+      {
+        has: (sidecarPath) => this.taken.has(sidecarPath),
+        hasRoom: () => !this.stopping && pool.hasRoom('backlog'),
+        take: (image) => this.queue(image, 'backlog'),
+      },
+      (found) => {
+        this.send({
+          type: 'log',
+          level: 'info',
+          entry: { msg: 'stored images without analysis found', count: found },
+        });
+        this.send({ type: 'load', ...this.load });
+      },
+    );
   }
 
   get load(): ClassifierLoad {
-    return { waiting: this.pool.queueDepth, busy: this.pool.backlog - this.pool.queueDepth + this.recording };
+    const inPool = this.pool.backlog;
+    return {
+      waiting: this.pool.queueDepth + this.backlog.waiting,
+      busy: inPool - this.pool.queueDepth + this.recording,
+    };
   }
 
   /** Told by the pool as each batch goes to a worker. */
   dispatched(imagePaths: readonly string[]): void {
     const sidecarPaths = imagePaths.map((path) => path.replace(/\.jpg$/, '.json'));
     this.send({ type: 'batch', sidecarPaths, ...this.load });
+    // The lane has room again.
+    this.backlog.feed();
   }
 
   analyse(images: readonly ImageToAnalyse[]): void {
@@ -62,17 +84,16 @@ export class AnalysisRunner {
     }
   }
 
-  /** Scans for the backlog now, and again after it whenever fresh images did not fit. */
+  /** Scans for stored images without analysis (at start, and when the gateway left some on disk). */
   rescan(): void {
-    this.scanWanted = true;
-    this.scanning ??= this.scan().finally(() => (this.scanning = undefined));
+    this.backlog.request();
   }
 
   /** Records each of these (images the process died on, twice) as failed, without classifying. */
   async giveUp(images: readonly { sidecarPath: string; message: string }[]): Promise<void> {
     const model = this.pool.model;
     for (const { sidecarPath, message } of images) {
-      const record = await this.read(sidecarPath);
+      const record = await readRecord(sidecarPath);
       if (!record || record.analysis !== undefined) continue;
       // Taken until recorded, so that the backlog scan does not queue it meanwhile.
       this.taken.add(sidecarPath);
@@ -87,8 +108,8 @@ export class AnalysisRunner {
   /** Takes nothing more and waits for the analyses under way to be recorded. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.backlog.stop();
     await this.pool.close();
-    await this.scanning;
     this.flush();
     await Promise.all(this.recordings);
   }
@@ -156,44 +177,9 @@ export class AnalysisRunner {
     for (const { sidecarPath } of images) this.taken.delete(sidecarPath);
     this.recording -= images.length;
     this.send({ type: 'recorded', sidecarPaths: images.map((image) => image.sidecarPath), ...this.load });
-    if (this.scanWanted && this.pool.queueDepth === 0) this.rescan();
-  }
-
-  private async read(sidecarPath: string): Promise<ImageRecord | undefined> {
-    try {
-      return JSON.parse(await readFile(sidecarPath, 'utf8')) as ImageRecord;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Queues stored images of the last `backlogDays` days that have no analysis yet. */
-  private async scan(): Promise<void> {
-    if (this.settings.backlogDays === 0) return;
-    const oldestDay = new Date(this.clock.now() - (this.settings.backlogDays - 1) * DAY_MS)
-      .toISOString()
-      .slice(0, 10);
-    let found = 0;
-    while (this.scanWanted && !this.stopping) {
+    if (this.scanWanted && this.pool.queueDepth === 0) {
       this.scanWanted = false;
-      for await (const sidecarPath of this.store.sidecars(oldestDay)) {
-        if (this.stopping) return;
-        if (this.taken.has(sidecarPath)) continue;
-        const record = await this.read(sidecarPath);
-        if (!record || record.analysis !== undefined) continue;
-        // A full lane pauses the scan where it is; it goes on as the workers take images.
-        await this.pool.whenRoom('backlog');
-        if (this.stopping) return;
-        if (this.queue({ sidecarPath, record, queuedAt: this.clock.now() }, 'backlog')) found++;
-      }
-      // Fresh images that found their lane full meanwhile may lie behind the scan: another pass.
-    }
-    if (found > 0) {
-      this.send({
-        type: 'log',
-        level: 'info',
-        entry: { msg: 'stored images without analysis queued', count: found },
-      });
+      this.backlog.request();
     }
   }
 }

@@ -158,6 +158,8 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   private onMessage(message: FromClassifier): void {
     if ('waiting' in message) this.load = { waiting: message.waiting, busy: message.busy };
     switch (message.type) {
+      case 'load':
+        break;
       case 'batch':
         this.strikes.inProgress(message.sidecarPaths);
         break;

@@ -38,3 +38,20 @@ export async function storeUnanalysed(storageDir: string, photo: Buffer, count: 
 export async function analysisOf(sidecarPath: string): Promise<{ status?: string } | undefined> {
   return JSON.parse(await readFile(sidecarPath, 'utf8')).analysis;
 }
+
+/**
+ * The `analysis` of a sidecar once it is recorded, up to `timeoutMs` (the verdict reaches the
+ * camera a moment before its sidecar has it); undefined if it never came.
+ */
+export async function recordedAnalysis(
+  sidecarPath: string,
+  timeoutMs = 5000,
+): Promise<{ status?: string } | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let analysis = await analysisOf(sidecarPath);
+  while (analysis === undefined && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    analysis = await analysisOf(sidecarPath);
+  }
+  return analysis;
+}
