@@ -75,7 +75,7 @@ export class AnalysisRunner {
     const sidecarPaths = imagePaths.map((path) => path.replace(/\.jpg$/, '.json'));
     this.send({ type: 'batch', sidecarPaths, ...this.load });
     // The lane has room again.
-    this.backlog.feed();
+    void this.backlog.feed();
   }
 
   analyse(images: readonly ImageToAnalyse[]): void {
@@ -86,7 +86,7 @@ export class AnalysisRunner {
 
   /** Scans for stored images without analysis (at start, and when the gateway left some on disk). */
   rescan(): void {
-    this.backlog.request();
+    void this.backlog.request();
   }
 
   /** Records each of these (images the process died on, twice) as failed, without classifying. */
@@ -179,7 +179,7 @@ export class AnalysisRunner {
     this.send({ type: 'recorded', sidecarPaths: images.map((image) => image.sidecarPath), ...this.load });
     if (this.scanWanted && this.pool.queueDepth === 0) {
       this.scanWanted = false;
-      this.backlog.request();
+      void this.backlog.request();
     }
   }
 }

@@ -37,7 +37,7 @@ export class BacklogScan {
   private readonly foundSet = new Set<string>();
   private walking: Promise<void> | undefined;
   private walkAgain = false;
-  private feeding = false;
+  private feeding: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -54,21 +54,28 @@ export class BacklogScan {
     return this.found.length;
   }
 
-  /** Walks the store now, or again once the walk in progress ends. */
-  request(): void {
-    if (this.days === 0 || this.stopped) return;
+  /** Walks the store now, or again once the walk in progress ends; resolves when the walks end. */
+  request(): Promise<void> {
+    if (this.days === 0 || this.stopped) return Promise.resolve();
     if (this.walking) {
       this.walkAgain = true;
-      return;
+      return this.walking;
     }
     this.walking = this.walk().finally(() => (this.walking = undefined));
+    return this.walking;
   }
 
-  /** Moves found images into the lane while it has room (call whenever it may have some). */
-  feed(): void {
-    if (this.feeding) return;
-    this.feeding = true;
-    void this.fill().finally(() => (this.feeding = false));
+  /**
+   * Moves found images into the lane while it has room (call whenever it may have some); resolves
+   * once the lane is full or nothing is left to move.
+   */
+  feed(): Promise<void> {
+    this.feeding ??= this.fill().finally(() => {
+      this.feeding = undefined;
+      // Found while the last of the feeding ended: feed again rather than leave it waiting.
+      if (!this.stopped && this.found.length > 0 && this.sink.hasRoom()) void this.feed();
+    });
+    return this.feeding;
   }
 
   async stop(): Promise<void> {
@@ -89,7 +96,7 @@ export class BacklogScan {
         this.found.push(sidecarPath);
         this.foundSet.add(sidecarPath);
         found++;
-        this.feed();
+        void this.feed();
       }
       if (found > 0) this.onWalked(found);
     } while (this.walkAgain && !this.stopped);

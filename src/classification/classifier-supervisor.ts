@@ -124,7 +124,8 @@ export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
           this.emit('message', message);
         }
       });
-      child.once('error', (error) => reject(new ModelLoadError(`classifier process: ${error.message}`)));
+      // Failing to start, or a message sent as it died (its exit follows and is handled there).
+      child.on('error', (error) => reject(new ModelLoadError(`classifier process: ${error.message}`)));
       child.once('exit', (code, signal) => {
         const how = signal ? `signal ${signal}` : `code ${code}`;
         if (!ready) reject(new ModelLoadError(`classifier process exited (${how}) before loading the model`));
