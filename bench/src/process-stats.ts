@@ -193,3 +193,49 @@ export function childProcessIds(pid: number): number[] {
     return [];
   }
 }
+
+/** CPU time, in ms, of a gateway, its classifier process, this bench process and every other process. */
+export interface CpuShares {
+  readonly gateway: number;
+  readonly classifier: number;
+  readonly bench: number;
+  readonly others: number;
+}
+
+/** Measures {@link CpuShares} from its making to each `used()`. */
+export class CpuWatch {
+  private readonly classifierPid: number | undefined;
+  private readonly start: Omit<CpuShares, 'others'>;
+  private readonly machine = loadSnapshot();
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly gatewayPid: number) {
+    [this.classifierPid] = childProcessIds(gatewayPid);
+    this.start = this.read();
+  }
+
+  used(): CpuShares {
+    const now = this.read();
+    const others = othersLoad(this.machine, loadSnapshot()) ?? 0;
+    return {
+      gateway: now.gateway - this.start.gateway,
+      classifier: now.classifier - this.start.classifier,
+      bench: now.bench - this.start.bench,
+      // The others' share is machine-wide busy time less this tree's, whose live children it misses.
+      others: Math.max(
+        0,
+        others * (performance.now() - this.startedAt) -
+          (now.gateway - this.start.gateway) -
+          (now.classifier - this.start.classifier),
+      ),
+    };
+  }
+
+  private read(): Omit<CpuShares, 'others'> {
+    return {
+      gateway: cpuTimeMs(this.gatewayPid) ?? 0,
+      classifier: this.classifierPid === undefined ? 0 : (cpuTimeMs(this.classifierPid) ?? 0),
+      bench: ownCpuTimeMs(),
+    };
+  }
+}

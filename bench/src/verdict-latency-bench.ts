@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FIRMWARE } from '#camera-emulator';
 import {
@@ -11,6 +12,7 @@ import {
 import type { BenchContext } from './bench-context.js';
 import type { GatewayChild } from './gateway-child.js';
 import { productionSettings, withGateway } from './gateway-runs.js';
+import { CpuWatch, type CpuShares } from './process-stats.js';
 import { describeStages, verdictStages, type VerdictStages } from './verdict-stages.js';
 
 /** One phase of the section: every camera's wait for its verdict, and where it went. */
@@ -28,6 +30,10 @@ export interface BurstRound {
   readonly p99: number | null;
   /** From the first upload's end to the last one's: how bunched the images came. */
   readonly uploadsEndSpanMs: number;
+  /** From the uploads' start to the last verdict. */
+  readonly wallMs: number;
+  /** CPU time used meanwhile, by whom. */
+  readonly cpuMs: CpuShares;
 }
 
 export interface VerdictLatencyResult {
@@ -72,12 +78,17 @@ export async function runVerdictLatency(context: BenchContext): Promise<VerdictL
         `verdict latency: burst ${round}/${verdictBurstRounds}, ${verdictDevices} cameras uploading at once`,
       );
       await waitUntilIdle(gateway);
+      const cpu = new CpuWatch(gateway.process.pid);
+      const startedAt = performance.now();
       const uploads = await upload(context, gateway, { imagesPerDevice: 1 });
+      const wallMs = performance.now() - startedAt;
       burstUploads.push(...uploads);
       const ends = uploads.map((each) => each.startedAtMs + each.transferMs);
       burstRounds.push({
         p99: latencies(uploads).p99,
         uploadsEndSpanMs: Math.max(...ends) - Math.min(...ends),
+        wallMs,
+        cpuMs: cpu.used(),
       });
     }
     const burst = await phase(gateway, burstStartedAt, burstUploads);
@@ -162,6 +173,15 @@ function record(context: BenchContext, result: VerdictLatencyResult): void {
         `${round.p99 === null ? 'n/a' : round.p99.toFixed(0)} ms (uploads ended within ${round.uploadsEndSpanMs.toFixed(0)} ms)`,
     )
     .join(', ');
+  const mean = (pick: (round: BurstRound) => number): number =>
+    burstRounds.reduce((sum, round) => sum + pick(round), 0) / Math.max(1, burstRounds.length);
+  const cores = availableParallelism();
+  const cpu =
+    `per round on average ${mean((round) => round.wallMs).toFixed(0)} ms from the uploads' start to the last verdict ` +
+    `(${cores} cores: ${(cores * mean((round) => round.wallMs)).toFixed(0)} ms of CPU to share), of which CPU: gateway ` +
+    `${mean((round) => round.cpuMs.gateway).toFixed(0)} ms, classifier process ${mean((round) => round.cpuMs.classifier).toFixed(0)} ms, ` +
+    `the emulated cameras (bench process) ${mean((round) => round.cpuMs.bench).toFixed(0)} ms, other processes ` +
+    `${mean((round) => round.cpuMs.others).toFixed(0)} ms`;
   const counts = (each: VerdictPhase): string =>
     `${each.latencyMs.count} results, ${each.missing} missing, ${each.failedUploads} uploads failed; max ${each.latencyMs.max?.toFixed(0)} ms`;
   context.record({
@@ -170,7 +190,7 @@ function record(context: BenchContext, result: VerdictLatencyResult): void {
     label: `verdict latency p50, ${verdictDevices} cameras at once`,
     value: burst.latencyMs.p50,
     unit: 'ms',
-    detail: counts(burst),
+    detail: `${counts(burst)}; ${cpu}`,
   });
   context.record({
     key: 'verdict-latency.burst-p99-ms',
