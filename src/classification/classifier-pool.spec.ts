@@ -60,18 +60,32 @@ describe('ClassifierPool', () => {
     await Promise.all(accepted);
   });
 
-  it('tells when its backlog lane has room again, as the workers take images', async () => {
-    const accepted: Promise<unknown>[] = [];
-    while (pool.hasRoom('backlog')) accepted.push(pool.classify(FIXTURE, 'backlog')!);
-    assert.equal(pool.classify(FIXTURE, 'backlog'), undefined, 'the lane is full');
-    assert.ok(pool.hasRoom('fresh'), 'the fresh lane has a room of its own');
-    let roomAgain = false;
-    const room = pool.whenRoom('backlog').then(() => (roomAgain = true));
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(roomAgain, false, 'the lane is full');
-    await room;
-    assert.ok(pool.hasRoom('backlog'));
-    await Promise.all(accepted);
+  it('keeps a backlog lane of its own, and tells each batch as it goes to a worker', async () => {
+    const batches: (readonly string[])[] = [];
+    const told = new ClassifierPool({
+      modelDir: join(dir, 'model'),
+      backend: 'wasm',
+      workers: 1,
+      queueMax: 4,
+      batchMax: 2,
+      onDispatch: (imagePaths) => batches.push(imagePaths),
+    });
+    await told.start();
+    try {
+      const accepted: Promise<unknown>[] = [];
+      while (told.hasRoom('backlog')) accepted.push(told.classify(FIXTURE, 'backlog')!);
+      assert.equal(told.classify(FIXTURE, 'backlog'), undefined, 'the backlog lane is full');
+      assert.ok(told.hasRoom('fresh'), 'the fresh lane has room of its own');
+      await Promise.all(accepted);
+      assert.deepEqual(
+        batches.map((batch) => batch.length),
+        [1, 2],
+        'the first image at once, alone; the two that came meanwhile together',
+      );
+      assert.ok(batches.flat().every((path) => path === FIXTURE));
+    } finally {
+      await told.close();
+    }
   });
 
   it('classifies fresh images before the backlog images waiting ahead of them', async () => {
@@ -111,7 +125,7 @@ describe('ClassifierPool', () => {
     }
   });
 
-  it('when it closes, gives what it had not classified back as closed and wakes whoever waits for room', async () => {
+  it('when it closes, gives what it had not classified back as closed', async () => {
     const closing = new ClassifierPool({
       modelDir: join(dir, 'model'),
       backend: 'wasm',
@@ -121,9 +135,7 @@ describe('ClassifierPool', () => {
     });
     await closing.start();
     const outcomes = [closing.classify(FIXTURE)!, closing.classify(FIXTURE)!, closing.classify(FIXTURE)!];
-    const room = closing.whenRoom();
     await closing.close();
-    await room;
     const reasons = (await Promise.all(outcomes)).map((outcome) => (outcome.ok ? 'ok' : outcome.reason));
     assert.ok(reasons.includes('closed'), reasons.join(', '));
     assert.ok(reasons.every((reason) => reason === 'closed' || reason === 'ok'));

@@ -63,8 +63,6 @@ export class ClassifierPool {
   private readonly workers: PooledWorker[] = [];
   private readonly lanes: Record<Lane, Pending[]> = { fresh: [], backlog: [] };
   private readonly inFlight = new Map<number, Pending>();
-  /** Callers waiting for the queue to have room again. */
-  private readonly roomWaiters: (() => void)[] = [];
   private nextId = 0;
   private modelInfo: ModelInfo | undefined;
   private closed = false;
@@ -123,12 +121,6 @@ export class ClassifierPool {
     return promise;
   }
 
-  /** Resolves once the backlog lane has room (at once when it has), or when the pool closes. */
-  whenRoom(lane: Lane = 'backlog'): Promise<void> {
-    if (this.closed || this.hasRoom(lane)) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
-  }
-
   /** Resolves once nothing is queued or being classified, or after `timeoutMs`. */
   async idle(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -150,7 +142,6 @@ export class ClassifierPool {
     this.lanes.fresh.length = 0;
     this.lanes.backlog.length = 0;
     this.inFlight.clear();
-    this.wakeRoomWaiters();
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
     this.workers.length = 0;
   }
@@ -205,12 +196,6 @@ export class ClassifierPool {
       this.options.onDispatch?.(batch.map((pending) => pending.job.imagePath));
       pooled.worker.postMessage({ type: 'classify', jobs: batch.map((pending) => pending.job) });
     }
-    this.wakeRoomWaiters();
-  }
-
-  private wakeRoomWaiters(): void {
-    while (this.roomWaiters.length > 0 && (this.closed || this.hasRoom('backlog')))
-      this.roomWaiters.shift()!();
   }
 
   private settle(pending: Pending | undefined, outcome: JobOutcome): void {
