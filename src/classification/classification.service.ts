@@ -222,6 +222,8 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
     this.lastModel = model;
     this.downReason = undefined;
     if (restarts === 0) return;
+    // A new process walks the store as it starts: it finds what was left on disk meanwhile.
+    this.leftOnDisk = false;
     this.logger.warn({
       msg: 'classifier process restarted: analysis available again',
       restarts,
