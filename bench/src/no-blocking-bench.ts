@@ -50,6 +50,9 @@ const BACKLOG_GROWTH = 4;
 /** Share of the saturated pings that must be answered while the backlog is still queued. */
 const MIN_SATURATED_SHARE = 0.5;
 
+/** Longest wait for the gateway to report its backlog after it started. */
+const BACKLOG_REPORT_TIMEOUT_MS = 30_000;
+
 /** Longest wait for the backlog to be classified before the idle pings. */
 const DRAIN_TIMEOUT_MS = 120_000;
 
@@ -161,7 +164,13 @@ async function measureWithBacklog(
     const pinger = await PingClient.open(gateway.process.udp);
     const watch = new ClassifierWatch(gateway);
     try {
+      // The classifier finds its backlog on disk as it starts: the saturated pings wait for it to show.
+      const reportedBy = performance.now() + BACKLOG_REPORT_TIMEOUT_MS;
       await watch.poll();
+      while (watch.depth === 0 && watch.classified === 0 && performance.now() < reportedBy) {
+        await sleep(POLL_MS / 10);
+        await watch.poll();
+      }
       context.progress(
         `no blocking: ${pings} pings while the classifier works through the backlog (queue ${watch.depth})`,
       );

@@ -12,6 +12,9 @@ import { BacklogScan, readRecord } from './backlog-scan.js';
 import type { ClassifiedImage, ClassifierPool, Lane } from './classifier-pool.js';
 import { verdictPolicyFrom, type VerdictPolicy } from './verdict.js';
 
+/** While the backlog scan finds images, the gateway is told the load at most this often. */
+const LOAD_REPORT_MS = 100;
+
 /** The JPEG beside a sidecar. */
 export const imagePathOf = (sidecarPath: string): string => sidecarPath.replace(/\.json$/, '.jpg');
 
@@ -33,6 +36,7 @@ export class AnalysisRunner {
   /** Fresh images found their lane full: scan for them once it has drained. */
   private scanWanted = false;
   private stopping = false;
+  private loadSentAt = -Infinity;
 
   constructor(
     settings: ClassifierSettings,
@@ -51,13 +55,20 @@ export class AnalysisRunner {
         hasRoom: () => !this.stopping && pool.hasRoom('backlog'),
         take: (image) => this.queue(image, 'backlog'),
       },
-      (found) => {
-        this.send({
-          type: 'log',
-          level: 'info',
-          entry: { msg: 'stored images without analysis found', count: found },
-        });
-        this.send({ type: 'load', ...this.load });
+      (found, done) => {
+        if (done) {
+          this.send({
+            type: 'log',
+            level: 'info',
+            entry: { msg: 'stored images without analysis found', count: found },
+          });
+        }
+        // The gateway's queue depth grows as the walk finds the backlog, not once it is done.
+        const now = this.clock.now();
+        if (done || now - this.loadSentAt >= LOAD_REPORT_MS) {
+          this.loadSentAt = now;
+          this.send({ type: 'load', ...this.load });
+        }
       },
     );
   }

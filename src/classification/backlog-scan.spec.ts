@@ -75,7 +75,7 @@ describe('BacklogScan', () => {
   it('finds the unanalysed images of the last days, oldest first, and feeds the lane only as it has room', async () => {
     const lane = new Lane(2);
     const walks: number[] = [];
-    const scan = new BacklogScan(3, store, clock, lane, (found) => walks.push(found));
+    const scan = new BacklogScan(3, store, clock, lane, (found, done) => done && walks.push(found));
     await walked(scan);
     // Days 2 and 0 (today) are unanalysed within the last 3 days; day 1 is analysed.
     assert.deepEqual(walks, [2]);

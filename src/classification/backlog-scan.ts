@@ -45,8 +45,8 @@ export class BacklogScan {
     private readonly store: ImageStore,
     private readonly clock: Clock,
     private readonly sink: BacklogSink,
-    /** Told the number found by each walk that found any. */
-    private readonly onWalked: (found: number) => void,
+    /** Told as a walk goes: the number found so far by this walk, and whether it is done. */
+    private readonly onProgress: (found: number, done: boolean) => void,
   ) {}
 
   /** Images found and waiting for room in the lane. */
@@ -97,8 +97,9 @@ export class BacklogScan {
         this.foundSet.add(sidecarPath);
         found++;
         void this.feed();
+        this.onProgress(found, false);
       }
-      if (found > 0) this.onWalked(found);
+      if (found > 0) this.onProgress(found, true);
     } while (this.walkAgain && !this.stopped);
   }
 
