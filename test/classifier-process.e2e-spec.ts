@@ -147,11 +147,25 @@ describe('the classifier process (a child of the gateway process)', () => {
     }
   });
 
-  it('SIGTERM to the gateway stops its classifier process with it', async () => {
-    const gateway = await gatewayIn('sigterm');
+  it('SIGTERM: the classifier process works through its queue within the grace, then stops with the gateway', async () => {
+    const storageDir = join(root, 'sigterm');
+    const sidecars = await storeUnanalysed(storageDir, photo, 40);
+    const gateway = await gatewayIn('sigterm', { SHUTDOWN_GRACE_MS: '30000', CLASSIFIER_BATCH_MAX: '1' });
     await gateway.start();
     const classifier = classifierOf(gateway);
-    assert.equal(await gateway.terminate(), 0);
+    const queueDepth = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
+      return Number(/^cable_inspector_classifier_queue_depth (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    await until('the classifier has its backlog queued', async () => (await queueDepth()) > 0);
+    const exited = gateway.terminate();
+    const analysed = async () =>
+      (await Promise.all(sidecars.map(analysisOf))).filter((analysis) => analysis?.status === 'analysed')
+        .length;
+    const atSigterm = await analysed();
+    assert.equal(await exited, 0);
+    assert.ok(atSigterm < sidecars.length, `${sidecars.length - atSigterm} images were still to analyse`);
+    assert.equal(await analysed(), sidecars.length, 'every one analysed and recorded before the exit');
     assert.ok(processGone(classifier), 'no classifier process survives the gateway');
   });
 

@@ -50,7 +50,7 @@ export interface ClassifierLoad {
 }
 
 export type ToClassifier =
-  /** First message: load the model and start. `giveUp`: sidecars to record as failed first. */
+  /** The answer to `listening`: load the model and start. `giveUp`: sidecars to record as failed first. */
   | {
       readonly type: 'start';
       readonly settings: ClassifierSettings;
@@ -63,6 +63,8 @@ export type ToClassifier =
   | { readonly type: 'stop' };
 
 export type FromClassifier =
+  /** First message: the process listens (one sent before would be lost), `start` may come. */
+  | { readonly type: 'listening' }
   | { readonly type: 'ready'; readonly model: ModelInfo }
   | { readonly type: 'load-failed'; readonly message: string }
   /** A batch went to a worker: if the process dies now, these are the images it was on. */

@@ -111,7 +111,9 @@ export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
     return new Promise<ModelInfo>((resolve, reject) => {
       let ready = false;
       child.on('message', (message: FromClassifier) => {
-        if (message.type === 'ready') {
+        if (message.type === 'listening') {
+          child.send(this.startMessage());
+        } else if (message.type === 'ready') {
           ready = true;
           this.everUp = true;
           this.currentModel = message.model;
@@ -131,7 +133,6 @@ export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
         if (!ready) reject(new ModelLoadError(`classifier process exited (${how}) before loading the model`));
         this.onExit(child, `classifier process exited (${how})`);
       });
-      child.send(this.startMessage());
     });
   }
 

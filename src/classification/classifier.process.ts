@@ -82,3 +82,5 @@ process.on('message', (message: ToClassifier) => {
       break;
   }
 });
+// Only now: a message that arrives before its listener is lost.
+send({ type: 'listening' });
