@@ -15,6 +15,9 @@ import { analysisOf, recordedAnalysis, storeUnanalysed } from './support/unanaly
 
 const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
 
+/** Loading the model in the classifier process takes a few seconds on a busy machine. */
+const START_TIMEOUT_MS = 60_000;
+
 /** Gone, or a zombie waiting for its new parent to reap it. */
 function processGone(pid: number): boolean {
   const stat = `/proc/${pid}/stat`;
@@ -79,7 +82,7 @@ describe('the classifier process (a child of the gateway process)', () => {
 
   it('dies: logged, analysis unavailable in readiness and pings, restarted, and what was stored meanwhile gets its verdict', async () => {
     const gateway = await gatewayIn('killed-child');
-    await gateway.start();
+    await gateway.start(START_TIMEOUT_MS);
     const peer = await RawPeer.open();
     const lastPacket = Math.ceil(photo.length / (FIRMWARE.A_ETHERNET.maxPacketSize - DATA_HEADER_BYTES)) - 1;
     let readinessAtLastAck: Promise<{ status: number }> | undefined;
@@ -132,7 +135,7 @@ describe('the classifier process (a child of the gateway process)', () => {
     const storageDir = join(root, 'backlog');
     const sidecars = await storeUnanalysed(storageDir, photo, 80);
     const gateway = await gatewayIn('backlog');
-    await gateway.start();
+    await gateway.start(START_TIMEOUT_MS);
     try {
       const analysed = async () =>
         (await Promise.all(sidecars.map(analysisOf))).filter((analysis) => analysis?.status === 'analysed')
@@ -151,7 +154,7 @@ describe('the classifier process (a child of the gateway process)', () => {
     const storageDir = join(root, 'sigterm');
     const sidecars = await storeUnanalysed(storageDir, photo, 40);
     const gateway = await gatewayIn('sigterm', { SHUTDOWN_GRACE_MS: '30000', CLASSIFIER_BATCH_MAX: '1' });
-    await gateway.start();
+    await gateway.start(START_TIMEOUT_MS);
     const classifier = classifierOf(gateway);
     const queueDepth = async () => {
       const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
@@ -171,7 +174,7 @@ describe('the classifier process (a child of the gateway process)', () => {
 
   it('kill -9 of the gateway: its classifier process notices and exits by itself', async () => {
     const gateway = await gatewayIn('sigkill');
-    await gateway.start();
+    await gateway.start(START_TIMEOUT_MS);
     const classifier = classifierOf(gateway);
     await gateway.kill();
     await until('the orphaned classifier process exits', () => processGone(classifier), 5000);

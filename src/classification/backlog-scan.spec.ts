@@ -7,6 +7,7 @@ import { FakeClock } from '../common/fake-clock.js';
 import { ImageStore } from '../storage/image-store.js';
 import type { ImageToAnalyse } from './analysis-protocol.js';
 import { BacklogScan } from './backlog-scan.js';
+import { storeTestImage } from './testing-images.js';
 
 const DAY_MS = 86_400_000;
 
@@ -44,24 +45,11 @@ describe('BacklogScan', () => {
     store = new ImageStore(root, clock);
     // Eight days of images, one a day, the oldest first; the one of yesterday already analysed.
     for (let day = 7; day >= 0; day--) {
-      clock.advance(0);
-      const at = Date.UTC(2026, 11, 1, 12) - day * DAY_MS;
-      const stored = await store.save(Buffer.from([0xff, 0xd8, 0xff, 0xd9]), {
+      const stored = await storeTestImage(store, Buffer.from([0xff, 0xd8, 0xff, 0xd9]), {
         transferId: `t${day}`,
-        clientType: 1,
         deviceId: day,
-        source: { address: '127.0.0.1', port: 4000 + day },
-        flowMode: 'burst',
-        packets: 1,
-        packetSize: 1460,
-        announcedSize: null,
-        duplicates: 0,
-        conflicts: 0,
-        duplicateRequests: 0,
-        endOfTransferRounds: 0,
-        acceptedAt: at,
-        firstPacketAt: at,
-        completedAt: at,
+        port: 4000 + day,
+        at: Date.UTC(2026, 11, 1, 12) - day * DAY_MS,
       });
       if (day === 1) await store.updateRecord(stored, { analysis: { status: 'analysed' } });
       sidecars.push(stored.sidecarPath);

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ClassifierPool, ModelLoadError } from './classifier-pool.js';
+import { ClassifierPool, ModelLoadError, type PoolOptions } from './classifier-pool.js';
 import { writeTinyModel } from './testing-model.js';
 
 const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
@@ -12,17 +12,21 @@ const LABELS = ['good', 'cut_insulation', 'kink'];
 describe('ClassifierPool', () => {
   let dir: string;
   let pool: ClassifierPool;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pool-'));
-    await writeTinyModel(join(dir, 'model'), LABELS);
-    pool = new ClassifierPool({
+  /** A one-worker pool of the tiny model, on wasm. */
+  const poolWith = (options: Partial<PoolOptions>) =>
+    new ClassifierPool({
       modelDir: join(dir, 'model'),
       backend: 'wasm',
       workers: 1,
       queueMax: 4,
       batchMax: 8,
+      ...options,
     });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pool-'));
+    await writeTinyModel(join(dir, 'model'), LABELS);
+    pool = poolWith({});
   });
 
   after(async () => {
@@ -62,14 +66,7 @@ describe('ClassifierPool', () => {
 
   it('keeps a backlog lane of its own, and tells each batch as it goes to a worker', async () => {
     const batches: (readonly string[])[] = [];
-    const told = new ClassifierPool({
-      modelDir: join(dir, 'model'),
-      backend: 'wasm',
-      workers: 1,
-      queueMax: 4,
-      batchMax: 2,
-      onDispatch: (imagePaths) => batches.push(imagePaths),
-    });
+    const told = poolWith({ queueMax: 4, batchMax: 2, onDispatch: (imagePaths) => batches.push(imagePaths) });
     await told.start();
     try {
       const accepted: Promise<unknown>[] = [];
@@ -89,14 +86,7 @@ describe('ClassifierPool', () => {
   });
 
   it('classifies fresh images before the backlog images waiting ahead of them', async () => {
-    const lanes = new ClassifierPool({
-      modelDir: join(dir, 'model'),
-      backend: 'wasm',
-      workers: 1,
-      queueMax: 8,
-      batchMax: 2,
-      backlogMax: 8,
-    });
+    const lanes = poolWith({ queueMax: 8, batchMax: 2, backlogMax: 8 });
     await lanes.start();
     try {
       const finished: string[] = [];
@@ -126,13 +116,7 @@ describe('ClassifierPool', () => {
   });
 
   it('when it closes, gives what it had not classified back as closed', async () => {
-    const closing = new ClassifierPool({
-      modelDir: join(dir, 'model'),
-      backend: 'wasm',
-      workers: 1,
-      queueMax: 2,
-      batchMax: 1,
-    });
+    const closing = poolWith({ queueMax: 2, batchMax: 1 });
     await closing.start();
     const outcomes = [closing.classify(FIXTURE)!, closing.classify(FIXTURE)!, closing.classify(FIXTURE)!];
     await closing.close();
@@ -142,13 +126,7 @@ describe('ClassifierPool', () => {
   });
 
   it('fails to start with an error naming the model path when the model is missing', async () => {
-    const missing = new ClassifierPool({
-      modelDir: join(dir, 'nowhere'),
-      backend: 'wasm',
-      workers: 1,
-      queueMax: 1,
-      batchMax: 1,
-    });
+    const missing = poolWith({ modelDir: join(dir, 'nowhere') });
     await assert.rejects(missing.start(), (error: unknown) => {
       assert.ok(error instanceof ModelLoadError);
       assert.match(error.message, /nowhere/);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { FakeClock } from '../../src/common/fake-clock.js';
+import { storeTestImage } from '../../src/classification/testing-images.js';
 import { ImageStore } from '../../src/storage/image-store.js';
 
 /**
@@ -12,22 +13,11 @@ export async function storeUnanalysed(storageDir: string, photo: Buffer, count: 
   const sidecars: string[] = [];
   for (let index = 0; index < count; index++) {
     clock.advance(1);
-    const stored = await images.save(photo, {
+    const stored = await storeTestImage(images, photo, {
       transferId: `backlog${String(index).padStart(5, '0')}`,
-      clientType: 1,
       deviceId: index % 4,
-      source: { address: '127.0.0.1', port: 44444 },
-      flowMode: 'stop-and-wait',
-      packets: 21,
-      packetSize: 1460,
-      announcedSize: null,
-      duplicates: 0,
-      conflicts: 0,
-      duplicateRequests: 0,
-      endOfTransferRounds: 0,
-      acceptedAt: clock.now(),
-      firstPacketAt: clock.now(),
-      completedAt: clock.now(),
+      port: 44444,
+      at: clock.now(),
     });
     sidecars.push(stored.sidecarPath);
   }
