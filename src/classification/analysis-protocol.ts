@@ -24,6 +24,8 @@ export interface ClassifierSettings extends WorkerOptions {
   readonly backlogDays: number;
   /** Niceness of every thread of the process (0: left alone). */
   readonly nice: number;
+  /** Run under SCHED_IDLE (Linux), on top of the niceness. */
+  readonly idlePolicy: boolean;
 }
 
 /** An image for the classifier: its sidecar (the JPEG is beside it) and what the sidecar says. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
@@ -62,5 +63,21 @@ export class BackgroundPriority {
       }
     }
     return lowered;
+  }
+}
+
+/**
+ * Puts every thread of this process under Linux's SCHED_IDLE policy (with util-linux's `chrt`;
+ * threads made later inherit it): the process then runs only on CPU time no other process wants,
+ * and any other that wakes (the gateway's event loop, answering a camera) takes the CPU from it
+ * at once, where niceness alone leaves it a share and lets it finish its slice. Needs no
+ * privilege. Returns why it could not (no `chrt`, not Linux), or undefined.
+ */
+export function useIdleSchedulingPolicy(): string | undefined {
+  try {
+    execFileSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(process.pid)], { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.split('\n')[0];
   }
 }

@@ -123,6 +123,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
         confidenceThreshold: this.env.CONFIDENCE_THRESHOLD,
         backlogDays: this.env.ANALYSIS_BACKLOG_DAYS,
         nice: this.env.BACKGROUND_THREADS_NICE,
+        idlePolicy: this.env.CLASSIFIER_IDLE_POLICY,
       },
       giveUp: this.strikes.givenUp(),
     }));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,17 @@ import { ClassifierSupervisor } from './classifier-supervisor.js';
 import { writeTinyModel } from './testing-model.js';
 
 const LABELS = ['good', 'kink'];
+
+/** Linux's number of the SCHED_IDLE policy, as /proc/<pid>/stat gives it. */
+const SCHED_IDLE = 5;
+
+/** The scheduling policy of every thread of process `pid` (field 41 of each thread's stat). */
+function policies(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((thread) => {
+    const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+  });
+}
 
 /** Whether process `pid` is gone (or a zombie waiting to be reaped). */
 export function processGone(pid: number): boolean {
@@ -47,6 +59,7 @@ describe('ClassifierSupervisor (a real classifier process)', () => {
       confidenceThreshold: 0.5,
       backlogDays: 1,
       nice: 5,
+      idlePolicy: true,
     };
   });
 
@@ -54,7 +67,7 @@ describe('ClassifierSupervisor (a real classifier process)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts the process, which loads the model and runs every thread at the niceness asked', async () => {
+  it('starts the process, which loads the model and runs every thread under SCHED_IDLE, at the niceness asked', async () => {
     const supervisor = new ClassifierSupervisor(startMessage());
     try {
       const model = await supervisor.start();
@@ -63,6 +76,9 @@ describe('ClassifierSupervisor (a real classifier process)', () => {
       const pid = supervisor.pid!;
       assert.notEqual(pid, process.pid);
       assert.ok(getPriority(pid) >= 5, 'its main thread');
+      const threads = policies(pid);
+      assert.ok(threads.length > 4, 'V8, libuv and the worker each have threads');
+      assert.deepEqual(new Set(threads), new Set([SCHED_IDLE]), 'every thread, those made before and after');
     } finally {
       await supervisor.close();
     }

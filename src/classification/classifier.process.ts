@@ -8,7 +8,7 @@ import { systemClock } from '../common/clock.js';
 import { ImageStore } from '../storage/image-store.js';
 import type { ClassifierSettings, FromClassifier, ToClassifier } from './analysis-protocol.js';
 import { AnalysisRunner } from './analysis-runner.js';
-import { BackgroundPriority } from './background-priority.js';
+import { BackgroundPriority, useIdleSchedulingPolicy } from './background-priority.js';
 import { ClassifierPool } from './classifier-pool.js';
 
 function send(message: FromClassifier): void {
@@ -29,8 +29,19 @@ async function start(
   settings: ClassifierSettings,
   giveUp: Extract<ToClassifier, { type: 'start' }>['giveUp'],
 ) {
-  // First, before the workers and their threads exist: they start with this thread's niceness.
+  // First, before the workers and their threads exist: they start with this thread's priority.
   new BackgroundPriority(settings.nice, true).start();
+  const notIdle = settings.idlePolicy ? useIdleSchedulingPolicy() : undefined;
+  if (notIdle) {
+    send({
+      type: 'log',
+      level: 'warn',
+      entry: {
+        msg: 'SCHED_IDLE unavailable: the classifier process runs at its niceness only',
+        reason: notIdle,
+      },
+    });
+  }
   const pool = new ClassifierPool({
     modelDir: settings.modelDir,
     backend: settings.backend,

@@ -298,6 +298,17 @@ export class Environment {
   BACKGROUND_THREADS_NICE = 10;
 
   @Setting({
+    accepts: 'true or false',
+    description:
+      "Run the classifier process under Linux's SCHED_IDLE policy (set with chrt): it gets only the CPU time " +
+      'the gateway and every other process leave, and yields it at once to any of them that wakes. false: its ' +
+      'niceness alone.',
+  })
+  @Transform(parseBoolean)
+  @IsBoolean()
+  CLASSIFIER_IDLE_POLICY = true;
+
+  @Setting({
     accepts: 'comma-separated labels',
     description: 'Labels that mean the cable is good (verdict pass); every other label is a defect.',
   })
