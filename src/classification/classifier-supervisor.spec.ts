@@ -123,10 +123,10 @@ describe('ClassifierSupervisor (a real classifier process)', () => {
       assert.match(error.message, /nowhere/);
       return true;
     });
+    assert.equal(childProcessIds(process.pid).length, childrenBefore, 'it has exited when the start fails');
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(restarted, false, 'a first start that fails is not retried');
     assert.equal(supervisor.pid, undefined);
-    assert.equal(childProcessIds(process.pid).length, childrenBefore);
   });
 
   it('stops the process on close and starts no other', async () => {

@@ -110,6 +110,8 @@ export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
     this.child = child;
     return new Promise<ModelInfo>((resolve, reject) => {
       let ready = false;
+      /** Why it failed to start, told before it exits: the start fails once it is gone. */
+      let failure: ModelLoadError | undefined;
       child.on('message', (message: FromClassifier) => {
         if (message.type === 'listening') {
           child.send(this.startMessage());
@@ -121,16 +123,25 @@ export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
           resolve(message.model);
           this.emit('up', message.model, this.restarts);
         } else if (message.type === 'load-failed') {
-          reject(new ModelLoadError(message.message));
+          failure = new ModelLoadError(message.message);
+          // It exits by itself; one that does not is made to.
+          setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS).unref();
         } else {
           this.emit('message', message);
         }
       });
-      // Failing to start, or a message sent as it died (its exit follows and is handled there).
-      child.on('error', (error) => reject(new ModelLoadError(`classifier process: ${error.message}`)));
+      // Failing to start, or a message sent as it died: its exit follows and is handled there.
+      child.on('error', (error) => {
+        failure ??= new ModelLoadError(`classifier process: ${error.message}`);
+        // Never started: no exit is coming.
+        if (child.pid === undefined) reject(failure);
+      });
       child.once('exit', (code, signal) => {
         const how = signal ? `signal ${signal}` : `code ${code}`;
-        if (!ready) reject(new ModelLoadError(`classifier process exited (${how}) before loading the model`));
+        if (!ready)
+          reject(
+            failure ?? new ModelLoadError(`classifier process exited (${how}) before loading the model`),
+          );
         this.onExit(child, `classifier process exited (${how})`);
       });
     });
