@@ -17,6 +17,7 @@ import { stopSharedGateways } from './gateway-runs.js';
 import { runNoBlocking } from './no-blocking-bench.js';
 import { runPacketPath } from './packet-path.js';
 import { runRetention } from './retention-bench.js';
+import { runVerdictLatency } from './verdict-latency-bench.js';
 import { loadSnapshot, othersLoad } from './process-stats.js';
 import { chartPanels, checkTargets, renderReport, statusText, type TargetCheck } from './report.js';
 
@@ -155,6 +156,7 @@ export async function runBench(options: BenchOptions, streams: BenchStreams): Pr
       },
       'no-blocking': () => runNoBlocking(context, classifierRate),
       'http-load': () => runHttpLoad(context),
+      'verdict-latency': () => runVerdictLatency(context),
       memory: () => runFlood(context),
       retention: () => runRetention(context),
     };

@@ -14,7 +14,7 @@ import {
 } from '../../apps/esp-sim/src/index.js';
 import type { BenchContext } from './bench-context.js';
 import { productionSettings, withGateway } from './gateway-runs.js';
-import { RssSampler, udpReceiveBufferErrors } from './process-stats.js';
+import { childProcessIds, RssSampler, udpReceiveBufferErrors } from './process-stats.js';
 
 /** The fleet section's results (the memory figures come from here too). */
 export interface FleetBenchResult {
@@ -25,6 +25,9 @@ export interface FleetBenchResult {
   readonly kernelDrops: number | undefined;
   readonly rssIdleBytes: number;
   readonly rssPeakBytes: number;
+  /** The gateway's classifier process (its child), when it has one. */
+  readonly classifierRssIdleBytes: number | undefined;
+  readonly classifierRssPeakBytes: number | undefined;
 }
 
 /** The builds of the fleet, given in turn: both generations, both generation-A builds. */
@@ -48,71 +51,96 @@ export async function runFleetBench(context: BenchContext): Promise<FleetBenchRe
       `firmware timeouts ${describeScale(fleetTimeScale)}`,
   );
   const images = context.assets.images.map((image) => ({ name: image.name, bytes: image.bytes }));
-  return withGateway(
-    context,
-    'fleet',
-    { ...productionSettings(context), ...scaledWindows(fleetTimeScale) },
-    async (gateway) => {
-      const rssIdleBytes = gateway.process.rssBytes() ?? 0;
-      const server = gateway.process.udp;
-      const devices: FleetDevice[] = Array.from({ length: fleetDevices }, (_, index) => ({
-        firmware: BUILDS[index % BUILDS.length]!,
-        deviceId: index % 256,
-        bindAddress: bindAddressFor('auto', server.address, index),
-        link: symmetricLink({ loss: fleetLoss }, 1000 + index),
-      }));
-      const sampler = new RssSampler(gateway.process.pid);
-      const dropsBefore = udpReceiveBufferErrors();
-      const progress = new FleetProgress();
-      const display = new ProgressDisplay(process.stderr, progress, '  fleet');
-      let run: FleetRun;
-      try {
-        run = await runFleet(
-          {
-            server,
-            devices,
-            imagesPerDevice: fleetImagesPerDevice,
-            images: imagesFromFiles(images, fleetImagesPerDevice),
-            timeScale: fleetTimeScale,
-            deadlineMs: DEADLINE_MS,
-          },
-          progress,
-        );
-      } finally {
-        display.stop();
-      }
-      const { peakBytes } = sampler.stop();
-      const dropsAfter = udpReceiveBufferErrors();
-      const kernelDrops =
-        dropsBefore === undefined || dropsAfter === undefined ? undefined : dropsAfter - dropsBefore;
-      const summary = summarizeFleet(run, fleetDevices, fleetImagesPerDevice, false);
-      const completedByGateway = await gateway.metric('cable_inspector_transfers_total', {
-        outcome: 'completed',
-      });
-      const budgetDrops = await gateway.metric('cable_inspector_udp_datagrams_rejected_total', {
-        reason: 'amplification-limit',
-      });
-      const writeSeconds = await gateway.metric('cable_inspector_storage_write_seconds_sum');
-      const storeMs = completedByGateway > 0 ? (1000 * writeSeconds) / completedByGateway : null;
-      record(context, summary, { completedByGateway, kernelDrops, budgetDrops, storeMs });
+  const settings = { ...productionSettings(context), ...scaledWindows(fleetTimeScale) };
+  return withGateway(context, 'fleet', settings, async (gateway) => {
+    const rssIdleBytes = gateway.process.rssBytes() ?? 0;
+    const [classifierPid] = childProcessIds(gateway.process.pid);
+    const classifierSampler = classifierPid === undefined ? undefined : new RssSampler(classifierPid);
+    const server = gateway.process.udp;
+    const devices: FleetDevice[] = Array.from({ length: fleetDevices }, (_, index) => ({
+      firmware: BUILDS[index % BUILDS.length]!,
+      deviceId: index % 256,
+      bindAddress: bindAddressFor('auto', server.address, index),
+      link: symmetricLink({ loss: fleetLoss }, 1000 + index),
+    }));
+    const sampler = new RssSampler(gateway.process.pid);
+    const dropsBefore = udpReceiveBufferErrors();
+    const progress = new FleetProgress();
+    const display = new ProgressDisplay(process.stderr, progress, '  fleet');
+    let run: FleetRun;
+    try {
+      run = await runFleet(
+        {
+          server,
+          devices,
+          imagesPerDevice: fleetImagesPerDevice,
+          images: imagesFromFiles(images, fleetImagesPerDevice),
+          timeScale: fleetTimeScale,
+          deadlineMs: DEADLINE_MS,
+        },
+        progress,
+      );
+    } finally {
+      display.stop();
+    }
+    const { peakBytes } = sampler.stop();
+    const classifier = classifierSampler?.stop();
+    const classifierIdle = classifier ? classifierSampler!.first : undefined;
+    const dropsAfter = udpReceiveBufferErrors();
+    const kernelDrops =
+      dropsBefore === undefined || dropsAfter === undefined ? undefined : dropsAfter - dropsBefore;
+    const summary = summarizeFleet(run, fleetDevices, fleetImagesPerDevice, false);
+    const completedByGateway = await gateway.metric('cable_inspector_transfers_total', {
+      outcome: 'completed',
+    });
+    const budgetDrops = await gateway.metric('cable_inspector_udp_datagrams_rejected_total', {
+      reason: 'amplification-limit',
+    });
+    const writeSeconds = await gateway.metric('cable_inspector_storage_write_seconds_sum');
+    const storeMs = completedByGateway > 0 ? (1000 * writeSeconds) / completedByGateway : null;
+    record(context, summary, { completedByGateway, kernelDrops, budgetDrops, storeMs });
+    context.record({
+      key: 'memory.rss-idle-mb',
+      section: 'memory',
+      label: 'gateway idle, just started (analysis on, model loaded)',
+      value: rssIdleBytes / MB,
+      unit: 'MB',
+    });
+    context.record({
+      key: 'memory.rss-fleet-peak-mb',
+      section: 'memory',
+      label: `gateway peak during the fleet run (${fleetDevices} devices)`,
+      value: peakBytes / MB,
+      unit: 'MB',
+      detail: 'VmRSS of the gateway process sampled every 50 ms (its classifier process apart, below)',
+    });
+    if (classifier && classifierIdle !== undefined) {
       context.record({
-        key: 'memory.rss-idle-mb',
+        key: 'memory.classifier-rss-idle-mb',
         section: 'memory',
-        label: 'gateway idle, just started (analysis on, model loaded)',
-        value: rssIdleBytes / MB,
+        label: "the gateway's classifier process, idle (model loaded)",
+        value: classifierIdle / MB,
         unit: 'MB',
       });
       context.record({
-        key: 'memory.rss-fleet-peak-mb',
+        key: 'memory.classifier-rss-fleet-peak-mb',
         section: 'memory',
-        label: `gateway peak during the fleet run (${fleetDevices} devices)`,
-        value: peakBytes / MB,
+        label: `the classifier process's peak during the fleet run`,
+        value: classifier.peakBytes / MB,
         unit: 'MB',
-        detail: 'VmRSS of the child process sampled every 50 ms',
+        detail: `gateway and classifier together at most ${Math.round((peakBytes + classifier.peakBytes) / MB)} MB (sum of the two peaks)`,
       });
-      return { summary, completedByGateway, kernelDrops, rssIdleBytes, rssPeakBytes: peakBytes };
-    },
-  );
+    }
+    return {
+      summary,
+      completedByGateway,
+      kernelDrops,
+      rssIdleBytes,
+      rssPeakBytes: peakBytes,
+      classifierRssIdleBytes: classifierIdle,
+      classifierRssPeakBytes: classifier?.peakBytes,
+    };
+  });
 }
 
 /** `A × 0.2, B × 1` */

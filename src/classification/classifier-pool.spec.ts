@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ClassifierPool, ModelLoadError } from './classifier-pool.js';
+import { ClassifierPool, ModelLoadError, type PoolOptions } from './classifier-pool.js';
 import { writeTinyModel } from './testing-model.js';
 
 const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
@@ -12,17 +12,21 @@ const LABELS = ['good', 'cut_insulation', 'kink'];
 describe('ClassifierPool', () => {
   let dir: string;
   let pool: ClassifierPool;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pool-'));
-    await writeTinyModel(join(dir, 'model'), LABELS);
-    pool = new ClassifierPool({
+  /** A one-worker pool of the tiny model, on wasm. */
+  const poolWith = (options: Partial<PoolOptions>) =>
+    new ClassifierPool({
       modelDir: join(dir, 'model'),
       backend: 'wasm',
       workers: 1,
       queueMax: 4,
       batchMax: 8,
+      ...options,
     });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pool-'));
+    await writeTinyModel(join(dir, 'model'), LABELS);
+    pool = poolWith({});
   });
 
   after(async () => {
@@ -60,44 +64,69 @@ describe('ClassifierPool', () => {
     await Promise.all(accepted);
   });
 
-  it('tells when its queue has room again, as the workers take images', async () => {
-    const accepted: Promise<unknown>[] = [];
-    while (pool.hasRoom) accepted.push(pool.classify(FIXTURE)!);
-    let roomAgain = false;
-    const room = pool.whenRoom().then(() => (roomAgain = true));
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(roomAgain, false, 'the queue is full');
-    await room;
-    assert.ok(pool.hasRoom);
-    await Promise.all(accepted);
+  it('keeps a backlog lane of its own, and tells each image as its classifying starts', async () => {
+    const told: string[] = [];
+    const started = poolWith({
+      queueMax: 4,
+      batchMax: 2,
+      onStarted: (imagePaths) => told.push(...imagePaths),
+    });
+    await started.start();
+    try {
+      const accepted: Promise<unknown>[] = [];
+      while (started.hasRoom('backlog')) {
+        const count = accepted.length;
+        accepted.push(
+          started
+            .classify(FIXTURE, 'backlog')!
+            .then(() => assert.ok(told.length > count, 'told before its outcome')),
+        );
+      }
+      assert.equal(started.classify(FIXTURE, 'backlog'), undefined, 'the backlog lane is full');
+      assert.ok(started.hasRoom('fresh'), 'the fresh lane has room of its own');
+      await Promise.all(accepted);
+      assert.equal(told.length, accepted.length, 'each told once');
+      assert.ok(told.every((path) => path === FIXTURE));
+    } finally {
+      await started.close();
+    }
   });
 
-  it('when it closes, gives what it had not classified back as closed and wakes whoever waits for room', async () => {
-    const closing = new ClassifierPool({
-      modelDir: join(dir, 'model'),
-      backend: 'wasm',
-      workers: 1,
-      queueMax: 2,
-      batchMax: 1,
-    });
+  it('classifies fresh images before the backlog images waiting in their lane', async () => {
+    const lanes = poolWith({ queueMax: 8, batchMax: 2, backlogMax: 8 });
+    await lanes.start();
+    try {
+      const finished: string[] = [];
+      const queue = (name: string, lane: 'fresh' | 'backlog') =>
+        lanes.classify(FIXTURE, lane)!.then((outcome) => {
+          finished.push(name);
+          return outcome;
+        });
+      const backlog = [1, 2, 3, 4, 5, 6].map((index) => queue(`backlog ${index}`, 'backlog'));
+      const fresh = [queue('fresh 1', 'fresh'), queue('fresh 2', 'fresh')];
+      const outcomes = await Promise.all([...backlog, ...fresh]);
+      // The first two backlog images had left their lane (two decode at once); the others waited in it.
+      const lastFresh = Math.max(finished.indexOf('fresh 1'), finished.indexOf('fresh 2'));
+      assert.ok(lastFresh < finished.indexOf('backlog 3'), finished.join(', '));
+      assert.ok(outcomes.every((outcome) => outcome.ok && outcome.batchSize >= 1 && outcome.batchSize <= 2));
+      assert.ok(outcomes.at(-1)!.waitedMs > 0, 'the fresh ones waited for a decoder');
+    } finally {
+      await lanes.close();
+    }
+  });
+
+  it('when it closes, gives what it had not classified back as closed', async () => {
+    const closing = poolWith({ queueMax: 2, batchMax: 1 });
     await closing.start();
     const outcomes = [closing.classify(FIXTURE)!, closing.classify(FIXTURE)!, closing.classify(FIXTURE)!];
-    const room = closing.whenRoom();
     await closing.close();
-    await room;
     const reasons = (await Promise.all(outcomes)).map((outcome) => (outcome.ok ? 'ok' : outcome.reason));
     assert.ok(reasons.includes('closed'), reasons.join(', '));
     assert.ok(reasons.every((reason) => reason === 'closed' || reason === 'ok'));
   });
 
   it('fails to start with an error naming the model path when the model is missing', async () => {
-    const missing = new ClassifierPool({
-      modelDir: join(dir, 'nowhere'),
-      backend: 'wasm',
-      workers: 1,
-      queueMax: 1,
-      batchMax: 1,
-    });
+    const missing = poolWith({ modelDir: join(dir, 'nowhere') });
     await assert.rejects(missing.start(), (error: unknown) => {
       assert.ok(error instanceof ModelLoadError);
       assert.match(error.message, /nowhere/);

@@ -1,5 +1,28 @@
 import { Worker } from 'node:worker_threads';
-import type { ClassifyJob, FromWorker, JobOutcome, ModelInfo, WorkerOptions } from './worker-protocol.js';
+import { ImageDecoder, type Decoded } from './image-decoder.js';
+import type {
+  FromWorker,
+  InferenceResult,
+  JobOutcome,
+  ModelInfo,
+  WorkerOptions,
+  WorkerReady,
+} from './worker-protocol.js';
+import type { PreprocessedImage } from '#vision';
+
+/**
+ * Which queue an image waits in: `fresh` (just stored, its camera may be waiting for the verdict)
+ * goes before any `backlog` image (stored earlier and found unanalysed on disk).
+ */
+export type Lane = 'fresh' | 'backlog';
+
+/** A worker's outcome for one image, with how long it waited and how many shared its batch. */
+export type ClassifiedImage = JobOutcome & {
+  /** From `classify()` to its decoding starting (0 when it never started). */
+  readonly waitedMs: number;
+  /** Images in its inference batch (0 when it never got there). */
+  readonly batchSize: number;
+};
 
 /** A model that could not be loaded: start-up stops with this message. */
 export class ModelLoadError extends Error {
@@ -14,6 +37,13 @@ export class ModelLoadError extends Error {
  */
 const WORKER_YOUNG_GENERATION_MB = 4;
 
+/**
+ * Decodes at a time. The pool runs in the classifier process, whose every thread yields to the
+ * gateway: a second decode, or decoding beside inference, only takes a core the gateway leaves
+ * idle (the second core, on a 2-core machine, once the uploads of a burst are in).
+ */
+const DECODE_CONCURRENCY = 2;
+
 interface PooledWorker {
   readonly worker: Worker;
   busy: boolean;
@@ -22,49 +52,66 @@ interface PooledWorker {
 }
 
 interface Pending {
-  readonly job: ClassifyJob;
-  readonly resolve: (outcome: JobOutcome) => void;
+  readonly id: number;
+  readonly imagePath: string;
+  readonly queuedAt: number;
+  readonly resolve: (outcome: ClassifiedImage) => void;
+  waitedMs: number;
+  batchSize: number;
+  decodeMs: number;
+  image?: PreprocessedImage;
+}
+
+export interface PoolOptions extends WorkerOptions {
+  readonly workers: number;
+  /** Most images waiting in the fresh lane. */
+  readonly queueMax: number;
+  readonly batchMax: number;
+  /** Most images waiting in the backlog lane (default: one batch per worker). */
+  readonly backlogMax?: number;
+  /** Told the images whose decoding starts: were the process to die now, it would be on them. */
+  readonly onStarted?: (imagePaths: readonly string[]) => void;
 }
 
 /**
- * Worker threads that decode and classify images, so neither JPEG decoding nor inference ever
- * runs on the event loop that answers the cameras. Jobs wait in a bounded queue; an idle worker
- * takes up to `batchMax` of them at once (one inference for the batch).
+ * Classifies images in a pipeline: this thread reads and decodes them (two at a time, on the
+ * libuv pool) while worker threads run the model on the ones already decoded, an idle worker
+ * taking up to `batchMax` of them as one batch. Jobs wait in two bounded lanes, fresh images first.
  */
 export class ClassifierPool {
   private readonly workers: PooledWorker[] = [];
-  private readonly queue: Pending[] = [];
-  private readonly inFlight = new Map<number, Pending>();
-  /** Callers waiting for the queue to have room again. */
-  private readonly roomWaiters: (() => void)[] = [];
+  private readonly lanes: Record<Lane, Pending[]> = { fresh: [], backlog: [] };
+  /** Every job not yet settled, wherever it is (a lane, decoding, decoded, in a worker). */
+  private readonly unsettled = new Map<number, Pending>();
+  private readonly decoded: Pending[] = [];
+  private decoding = 0;
+  private decoder: ImageDecoder | undefined;
   private nextId = 0;
   private modelInfo: ModelInfo | undefined;
   private closed = false;
 
-  constructor(
-    private readonly options: WorkerOptions & {
-      readonly workers: number;
-      readonly queueMax: number;
-      readonly batchMax: number;
-    },
-  ) {}
+  constructor(private readonly options: PoolOptions) {}
 
   get model(): ModelInfo | undefined {
     return this.modelInfo;
   }
 
-  /** Images waiting for a worker. */
+  /** Images waiting for their turn, both lanes. */
   get queueDepth(): number {
-    return this.queue.length;
+    return this.lanes.fresh.length + this.lanes.backlog.length;
   }
 
   /** Images queued or being classified. */
   get backlog(): number {
-    return this.queue.length + this.inFlight.size;
+    return this.unsettled.size;
   }
 
-  get hasRoom(): boolean {
-    return this.queue.length < this.options.queueMax;
+  hasRoom(lane: Lane = 'fresh'): boolean {
+    const max =
+      lane === 'fresh'
+        ? this.options.queueMax
+        : (this.options.backlogMax ?? this.options.batchMax * this.options.workers);
+    return this.lanes[lane].length < max;
   }
 
   /** Starts every worker and waits until each has loaded the model; throws `ModelLoadError` otherwise. */
@@ -77,51 +124,116 @@ export class ClassifierPool {
       await this.close();
       throw failure.reason;
     }
-    this.modelInfo = (started[0] as PromiseFulfilledResult<ModelInfo>).value;
-    return this.modelInfo;
+    const [{ model, input }] = started.map((result) => (result as PromiseFulfilledResult<WorkerReady>).value);
+    this.modelInfo = model;
+    this.decoder = new ImageDecoder(input!);
+    this.pump();
+    return model;
   }
 
-  /** Queues an image; undefined when the queue is full (the caller keeps it for later). */
-  classify(imagePath: string): Promise<JobOutcome> | undefined {
-    if (this.closed || !this.hasRoom) return undefined;
-    const promise = new Promise<JobOutcome>((resolve) => {
-      this.queue.push({ job: { id: this.nextId++, imagePath }, resolve });
+  /** Queues an image; undefined when its lane is full (the caller keeps it for later). */
+  classify(imagePath: string, lane: Lane = 'fresh'): Promise<ClassifiedImage> | undefined {
+    if (this.closed || !this.hasRoom(lane)) return undefined;
+    const promise = new Promise<ClassifiedImage>((resolve) => {
+      const pending: Pending = {
+        id: this.nextId++,
+        imagePath,
+        queuedAt: performance.now(),
+        resolve,
+        waitedMs: 0,
+        batchSize: 0,
+        decodeMs: 0,
+      };
+      this.lanes[lane].push(pending);
+      this.unsettled.set(pending.id, pending);
     });
-    this.dispatch();
+    this.pump();
     return promise;
-  }
-
-  /** Resolves once the queue has room (at once when it has), or when the pool closes. */
-  whenRoom(): Promise<void> {
-    if (this.closed || this.hasRoom) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
-  }
-
-  /** Resolves once nothing is queued or being classified, or after `timeoutMs`. */
-  async idle(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.backlog > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of [...this.queue, ...this.inFlight.values()]) {
-      pending.resolve({ id: pending.job.id, ok: false, reason: 'closed', message: 'classifier closed' });
+    for (const pending of this.unsettled.values()) {
+      pending.resolve({
+        id: pending.id,
+        ok: false,
+        reason: 'closed',
+        message: 'classifier closed',
+        waitedMs: 0,
+        batchSize: 0,
+      });
     }
-    this.queue.length = 0;
-    this.inFlight.clear();
-    this.wakeRoomWaiters();
+    this.unsettled.clear();
+    this.lanes.fresh.length = 0;
+    this.lanes.backlog.length = 0;
+    this.decoded.length = 0;
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
     this.workers.length = 0;
   }
 
-  private spawn(): Promise<ModelInfo> {
+  /** Starts decodes while there is room for them, and gives decoded images to idle workers. */
+  private pump(): void {
+    if (this.closed || !this.decoder) return;
+    const { fresh, backlog } = this.lanes;
+    const decodedMax = this.options.batchMax * Math.max(1, this.workers.length);
+    const started: string[] = [];
+    while (
+      this.decoding < DECODE_CONCURRENCY &&
+      this.decoding + this.decoded.length < decodedMax &&
+      fresh.length + backlog.length > 0
+    ) {
+      const pending = (fresh.length > 0 ? fresh : backlog).shift()!;
+      pending.waitedMs = performance.now() - pending.queuedAt;
+      this.decoding++;
+      started.push(pending.imagePath);
+      void this.decoder.decode(pending.imagePath).then((decoded) => this.onDecoded(pending, decoded));
+    }
+    if (started.length > 0) this.options.onStarted?.(started);
+    for (const pooled of this.workers) {
+      if (this.decoded.length === 0) break;
+      if (pooled.busy) continue;
+      const batch = this.decoded.splice(0, this.options.batchMax);
+      for (const pending of batch) pending.batchSize = batch.length;
+      pooled.busy = true;
+      pooled.batch = batch.map((pending) => pending.id);
+      const images = batch.map((pending) => pending.image!);
+      pooled.worker.postMessage(
+        {
+          type: 'classify',
+          jobs: batch.map((pending, index) => ({ id: pending.id, image: images[index]! })),
+        },
+        images.map((image) => image.data.buffer as ArrayBuffer),
+      );
+      for (const pending of batch) pending.image = undefined;
+    }
+  }
+
+  private onDecoded(pending: Pending, decoded: Decoded): void {
+    this.decoding--;
+    if (!this.unsettled.has(pending.id)) return;
+    if (decoded.ok) {
+      pending.image = decoded.image;
+      pending.decodeMs = decoded.decodeMs;
+      this.decoded.push(pending);
+    } else {
+      this.settle(pending, { id: pending.id, ok: false, reason: decoded.reason, message: decoded.message });
+    }
+    this.pump();
+  }
+
+  private settle(pending: Pending | undefined, outcome: JobOutcome): void {
+    if (!pending) return;
+    this.unsettled.delete(pending.id);
+    pending.resolve({ ...outcome, waitedMs: pending.waitedMs, batchSize: pending.batchSize });
+  }
+
+  private spawn(): Promise<WorkerReady> {
     const worker = new Worker(new URL('./classifier.worker.js', import.meta.url), {
-      workerData: this.options,
+      workerData: { modelDir: this.options.modelDir, backend: this.options.backend } satisfies WorkerOptions,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     const pooled: PooledWorker = { worker, busy: true, batch: [] };
-    return new Promise<ModelInfo>((resolve, reject) => {
+    return new Promise<WorkerReady>((resolve, reject) => {
       const onStartupError = (error: Error) =>
         reject(new ModelLoadError(`classifier worker failed to start: ${error.message}`));
       worker.once('error', onStartupError);
@@ -132,47 +244,41 @@ export class ClassifierPool {
             worker.on('error', (error) => this.onWorkerCrash(pooled, error));
             pooled.busy = false;
             this.workers.push(pooled);
-            resolve(message.model);
-            this.dispatch();
+            resolve({ model: message.model, input: message.input });
+            this.pump();
             break;
           case 'load-failed':
             reject(new ModelLoadError(message.message));
             void worker.terminate();
             break;
           case 'results':
-            this.onResults(pooled, message.outcomes);
+            this.onResults(pooled, message.results);
             break;
         }
       });
     });
   }
 
-  private dispatch(): void {
-    for (const pooled of this.workers) {
-      if (this.queue.length === 0) break;
-      if (pooled.busy) continue;
-      const batch = this.queue.splice(0, this.options.batchMax);
-      for (const pending of batch) this.inFlight.set(pending.job.id, pending);
-      pooled.busy = true;
-      pooled.batch = batch.map((pending) => pending.job.id);
-      pooled.worker.postMessage({ type: 'classify', jobs: batch.map((pending) => pending.job) });
-    }
-    this.wakeRoomWaiters();
-  }
-
-  private wakeRoomWaiters(): void {
-    while (this.roomWaiters.length > 0 && (this.closed || this.hasRoom)) this.roomWaiters.shift()!();
-  }
-
-  private onResults(pooled: PooledWorker, outcomes: readonly JobOutcome[]): void {
+  private onResults(pooled: PooledWorker, results: readonly InferenceResult[]): void {
     pooled.busy = false;
     pooled.batch = [];
-    for (const outcome of outcomes) {
-      const pending = this.inFlight.get(outcome.id);
-      this.inFlight.delete(outcome.id);
-      pending?.resolve(outcome);
+    for (const result of results) {
+      const pending = this.unsettled.get(result.id);
+      if (!pending) continue;
+      this.settle(
+        pending,
+        result.ok
+          ? {
+              id: result.id,
+              ok: true,
+              scores: result.scores,
+              decodeMs: pending.decodeMs,
+              inferenceMs: result.inferenceMs,
+            }
+          : { id: result.id, ok: false, reason: 'failed', message: result.message },
+      );
     }
-    this.dispatch();
+    this.pump();
   }
 
   /** A worker that dies fails its batch (status: analysis unavailable) and is replaced. */
@@ -180,13 +286,12 @@ export class ClassifierPool {
     const index = this.workers.indexOf(pooled);
     if (index >= 0) this.workers.splice(index, 1);
     for (const id of pooled.batch) {
-      this.inFlight.get(id)?.resolve({
+      this.settle(this.unsettled.get(id), {
         id,
         ok: false,
         reason: 'failed',
         message: `classifier worker crashed: ${error.message}`,
       });
-      this.inFlight.delete(id);
     }
     if (!this.closed) void this.spawn().catch(() => undefined);
   }

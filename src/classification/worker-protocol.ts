@@ -1,4 +1,5 @@
-/** Messages between the classifier pool (main thread) and its workers. */
+/** Messages between the classifier pool and its inference workers (worker threads). */
+import type { InputSize, PreprocessedImage, Preprocessing } from '#vision';
 
 export interface WorkerOptions {
   readonly modelDir: string;
@@ -14,9 +15,22 @@ export interface ModelInfo {
   readonly inputSize: readonly [number, number];
 }
 
-export interface ClassifyJob {
+/** How images are decoded for the model: its input size and preprocessing. */
+export interface ModelInput {
+  readonly size: InputSize;
+  readonly preprocessing: Preprocessing;
+}
+
+/** What a worker tells once its model is loaded. */
+export interface WorkerReady {
+  readonly model: ModelInfo;
+  readonly input: ModelInput;
+}
+
+/** An image decoded for the model, on its way to a worker. */
+export interface DecodedJob {
   readonly id: number;
-  readonly imagePath: string;
+  readonly image: PreprocessedImage;
 }
 
 export type JobOutcome =
@@ -24,7 +38,9 @@ export type JobOutcome =
       readonly id: number;
       readonly ok: true;
       readonly scores: number[];
+      /** Reading and decoding this image. */
       readonly decodeMs: number;
+      /** Its share of its batch's inference. */
       readonly inferenceMs: number;
     }
   | {
@@ -35,9 +51,14 @@ export type JobOutcome =
       readonly message: string;
     };
 
-export type ToWorker = { readonly type: 'classify'; readonly jobs: readonly ClassifyJob[] };
+/** What a worker answers for one decoded image. */
+export type InferenceResult =
+  | { readonly id: number; readonly ok: true; readonly scores: number[]; readonly inferenceMs: number }
+  | { readonly id: number; readonly ok: false; readonly message: string };
+
+export type ToWorker = { readonly type: 'classify'; readonly jobs: readonly DecodedJob[] };
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly model: ModelInfo }
+  | ({ readonly type: 'ready' } & WorkerReady)
   | { readonly type: 'load-failed'; readonly message: string }
-  | { readonly type: 'results'; readonly outcomes: readonly JobOutcome[] };
+  | { readonly type: 'results'; readonly results: readonly InferenceResult[] };
