@@ -1,37 +1,11 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CameraDevice,
-  FIRMWARE_PORT,
-  SeededRandom,
-  VirtualNetwork,
-  VirtualTime,
-  type UploadResult,
-} from '#camera-emulator';
-import type { Fault, Schedule, Tenant } from './schedule.js';
+import { CameraDevice, FIRMWARE_PORT, SeededRandom, VirtualNetwork, VirtualTime } from '#camera-emulator';
+import type { Fault, Schedule } from './schedule.js';
+import { check, readdirOrEmpty, type Finding, type Upload } from './schedule-check.js';
 import { InFlight, SimulatedGateway, type GatewaySettings } from './simulated-gateway.js';
-
-/** What a schedule broke, each kind one of the guarantees. */
-export type FindingKind =
-  /** A stored image that is not byte for byte an image its device sent. */
-  | 'corrupt-stored'
-  /** A camera told its image was stored (final ACK, empty missing list) that is not on disk. */
-  | 'false-stored'
-  /** A generation-A camera that never finished although it kept trying. */
-  | 'stranded'
-  /**
-   * Stranded, but the spool files were damaged while it uploaded: what the gateway had
-   * acknowledged to it may be what the damage destroyed (not covered: reported, not a failure).
-   */
-  | 'stranded-by-damage';
-
-export interface Finding {
-  readonly kind: FindingKind;
-  readonly detail: string;
-}
 
 /** How one schedule went. */
 export interface ScheduleOutcome {
@@ -61,23 +35,6 @@ function scratchRoot(): string {
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 }
 
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function keyOf(deviceId: number, address: string): string {
-  return `${deviceId}@${address}`;
-}
-
-interface Upload {
-  readonly tenant: Tenant;
-  readonly address: string;
-  readonly image: Buffer;
-  readonly result: UploadResult;
-  readonly startedAt: number;
-  readonly endedAt: number;
-}
-
 /**
  * Runs `schedule` against the real transfer service, spool and image store (in a temporary
  * directory), every camera a byte-exact firmware emulation, in simulated time; then checks the
@@ -96,7 +53,9 @@ export async function runSchedule(
   const log = (line: string): void => trace?.(`${String(time.now() - started).padStart(8)} ${line}`);
   if (trace) {
     network.observer = (direction, datagram, device) =>
-      log(`${direction === 'to-server' ? '→' : '←'} ${device.address} [${[...datagram.subarray(0, 12)].join(',')}${datagram.length > 12 ? `…+${datagram.length - 12}` : ''}]`);
+      log(
+        `${direction === 'to-server' ? '→' : '←'} ${device.address} [${[...datagram.subarray(0, 12)].join(',')}${datagram.length > 12 ? `…+${datagram.length - 12}` : ''}]`,
+      );
   }
   const inFlight = new InFlight();
   const settle = async (): Promise<void> => {
@@ -127,7 +86,9 @@ export async function runSchedule(
   };
 
   const restartAfter = async (fault: Fault): Promise<void> => {
-    log(`gateway ${fault.kind}${fault.midTurn ? ' mid-turn' : ''}, down ${fault.downtimeMs} ms, damage ${fault.damage}`);
+    log(
+      `gateway ${fault.kind}${fault.midTurn ? ' mid-turn' : ''}, down ${fault.downtimeMs} ms, damage ${fault.damage}`,
+    );
     const dying = gateway;
     gateway = undefined;
     if (fault.kind === 'terminate') await dying?.terminate(GRACE_MS);
@@ -208,92 +169,15 @@ export async function runSchedule(
   };
 }
 
-async function check(
-  storageDir: string,
-  schedule: Schedule,
-  uploads: readonly Upload[],
-  damagedAt: readonly number[],
-): Promise<Finding[]> {
-  const findings: Finding[] = [];
-  const sent = new Map<string, Set<string>>();
-  for (const tenant of schedule.tenants) {
-    for (const stint of tenant.stints) {
-      const key = keyOf(tenant.deviceId, stint.address);
-      const digests = sent.get(key) ?? new Set<string>();
-      for (const image of stint.images) digests.add(sha256(image));
-      sent.set(key, digests);
-    }
-  }
-  const stored = new Map<string, Set<string>>();
-  for (const { sidecar, bytes } of await storedImages(storageDir)) {
-    const key = keyOf(sidecar.deviceId, sidecar.source.address);
-    const digest = sha256(bytes);
-    if (!sent.get(key)?.has(digest)) {
-      findings.push({
-        kind: 'corrupt-stored',
-        detail: `${sidecar.imageId}: ${bytes.length} bytes stored for ${key} that no device sent from there`,
-      });
-    }
-    const digests = stored.get(key) ?? new Set<string>();
-    digests.add(digest);
-    stored.set(key, digests);
-  }
-  for (const { tenant, address, image, result, startedAt, endedAt } of uploads) {
-    const key = keyOf(tenant.deviceId, address);
-    if (result.ok && !stored.get(key)?.has(sha256(image))) {
-      findings.push({
-        kind: 'false-stored',
-        detail: `${tenant.name} at ${address}: told its ${image.length}-byte image was stored; it is not`,
-      });
-    }
-    if (!result.ok && result.generation !== 'B') {
-      const damaged = damagedAt.some((at) => at >= startedAt && at <= endedAt);
-      findings.push({
-        kind: damaged ? 'stranded-by-damage' : 'stranded',
-        detail: `${tenant.name} at ${address}: ${image.length}-byte image never finished (${result.gaveUp})`,
-      });
-    }
-  }
-  return findings;
-}
-
-/** Every image stored, through its sidecar. */
-async function storedImages(
-  storageDir: string,
-): Promise<{ sidecar: { imageId: string; deviceId: number; source: { address: string } }; bytes: Buffer }[]> {
-  const found = [];
-  for (const day of await readdirOrEmpty(storageDir)) {
-    if (day.startsWith('.')) continue;
-    for (const device of await readdirOrEmpty(join(storageDir, day))) {
-      const folder = join(storageDir, day, device);
-      for (const name of await readdirOrEmpty(folder)) {
-        if (!name.endsWith('.json') || name.startsWith('.')) continue;
-        const sidecar = JSON.parse(await readFile(join(folder, name), 'utf8')) as {
-          imageId: string;
-          file: string;
-          deviceId: number;
-          source: { address: string };
-        };
-        found.push({ sidecar, bytes: await readFile(join(folder, sidecar.file)) });
-      }
-    }
-  }
-  return found;
-}
-
-async function readdirOrEmpty(folder: string): Promise<string[]> {
-  try {
-    return await readdir(folder);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Flips a byte of a random spool segment (what follows it in that segment no longer reads), or
  * leaves a torn record at the end of a completed log (an append cut short).
  */
-async function damageSpool(spoolDir: string, damage: 'segment' | 'completed-log', random: SeededRandom): Promise<void> {
+async function damageSpool(
+  spoolDir: string,
+  damage: 'segment' | 'completed-log',
+  random: SeededRandom,
+): Promise<void> {
   const names = (await readdirOrEmpty(spoolDir)).filter((name) =>
     damage === 'segment' ? name.startsWith('segment-') : name.startsWith('completed-'),
   );

@@ -26,6 +26,7 @@ if (parentPort && workerData) {
   const port = parentPort;
   runBatch(workerData as ScheduleBatch).then(
     (outcomes) => port.postMessage(outcomes),
-    (error: unknown) => port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    (error: unknown) =>
+      port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   );
 }

@@ -43,7 +43,12 @@ export interface Schedule {
   readonly faults: readonly Fault[];
 }
 
-const BUILDS: readonly FirmwareProfile[] = [FIRMWARE.A_WIFI, FIRMWARE.A_ETHERNET_SPI2, FIRMWARE.A_ETHERNET, FIRMWARE.B];
+const BUILDS: readonly FirmwareProfile[] = [
+  FIRMWARE.A_WIFI,
+  FIRMWARE.A_ETHERNET_SPI2,
+  FIRMWARE.A_ETHERNET,
+  FIRMWARE.B,
+];
 
 /** A size of 1 to `maxPackets` packets that is not an exact multiple of P-8 (the firmware bug is tested elsewhere). */
 function imageSize(random: SeededRandom, maxPacketSize: number, maxPackets: number): number {
@@ -106,7 +111,8 @@ export function drawSchedule(seed: number): Schedule {
       atMs: random.below(30_000),
       kind,
       downtimeMs: 100 + random.below(4000),
-      damage: kind === 'kill' && random.chance(0.3) ? (random.chance(0.5) ? 'segment' : 'completed-log') : 'none',
+      damage:
+        kind === 'kill' && random.chance(0.3) ? (random.chance(0.5) ? 'segment' : 'completed-log') : 'none',
       midTurn: kind === 'kill' && random.chance(0.5),
     });
   }

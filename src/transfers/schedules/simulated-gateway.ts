@@ -188,7 +188,11 @@ export class SimulatedGateway {
       default:
         return;
     }
-    if (reply instanceof Promise) reply.then((settled) => this.send(settled, from), () => undefined);
+    if (reply instanceof Promise)
+      reply.then(
+        (settled) => this.send(settled, from),
+        () => undefined,
+      );
     else this.send(reply, from);
     if (this.dieAfterNext) this.kill();
   }

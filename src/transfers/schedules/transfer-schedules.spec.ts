@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import type { FindingKind, ScheduleOutcome } from './run-schedule.js';
+import type { ScheduleOutcome } from './run-schedule.js';
+import type { FindingKind } from './schedule-check.js';
 import type { BatchResult, ScheduleBatch } from './schedule-worker.js';
 
 /** Schedules run in `npm test`; SCHEDULES=… to run more (or fewer), SCHEDULE_SEED=… to start elsewhere. */
@@ -55,6 +56,10 @@ describe('the transfer protocol under randomized schedules (virtual time, real s
         .map((finding) => `seed ${outcome.seed}: ${finding.kind}: ${finding.detail}`),
     );
     assert.equal(outcomes.length, SCHEDULES);
-    assert.deepEqual(failures.slice(0, 20), [], `${failures.length} findings (replay one with SCHEDULE_SEED=<seed> SCHEDULES=1)`);
+    assert.deepEqual(
+      failures.slice(0, 20),
+      [],
+      `${failures.length} findings (replay one with SCHEDULE_SEED=<seed> SCHEDULES=1)`,
+    );
   });
 });
