@@ -62,7 +62,7 @@ describe('bench, smoke run', () => {
 
   it('prints every target with its status', () => {
     const targets = stdout.split('\n').filter((line) => line.startsWith('target '));
-    assert.equal(targets.length, 6, stdout);
+    assert.equal(targets.length, 7, stdout);
     for (const line of targets) assert.match(line, /: (met|NOT MET)$/);
   });
 
@@ -75,13 +75,14 @@ describe('bench, smoke run', () => {
     ];
     assert.match(report, /^\d{4}-\d{2}-\d{2}-smoke\.md$/);
     const markdown = await readFile(join(outDir, report), 'utf8');
-    assert.match(markdown, /^## Targets \(issues 6 and 7\)$/m);
+    assert.match(markdown, /^## Targets \(issues 6, 7 and 14\)$/m);
     for (const heading of [
       'Packet path',
       'Fleet',
       'Classification',
       'No blocking',
       'HTTP load',
+      'Verdict latency',
       'Memory',
       'How it was measured',
       'Environment',
@@ -91,13 +92,13 @@ describe('bench, smoke run', () => {
     assert.ok(markdown.includes(`![benchmark chart](${chart})`));
     const svg = await readFile(join(outDir, chart), 'utf8');
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    assert.equal((svg.match(/class="panel-title"/g) ?? []).length, 6);
+    assert.equal((svg.match(/class="panel-title"/g) ?? []).length, 7);
     assert.match(stdout, new RegExp(`^report ${join(outDir, report)}$`, 'm'));
   });
 });
 
 describe('bench pieces', () => {
-  it('checks the targets of issues 6 and 7 against the figures', () => {
+  it('checks the targets of issues 6, 7 and 14 against the figures', () => {
     const figure = (key: string, value: number) => ({
       key,
       section: 'fleet' as const,
@@ -112,17 +113,18 @@ describe('bench pieces', () => {
         figure('packet-path.spool-cost.n16', 10.5),
         figure('fleet.failures', 0),
         figure('no-blocking.ratio', 2.5),
+        figure('verdict-latency.burst-p99-ms', 200),
         figure('memory.rss-fleet-peak-mb', 299),
       ],
       TARGETS.fleetDevices,
     );
     assert.deepEqual(
       checks.map((check) => check.met),
-      [true, false, false, true, false, true],
+      [true, false, false, true, false, true, true],
     );
     assert.deepEqual(
       checkTargets([], 0).map((check) => check.met),
-      [null, null, null, null, null, null],
+      [null, null, null, null, null, null, null],
     );
   });
 

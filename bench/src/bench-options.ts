@@ -33,6 +33,10 @@ export interface BenchScale {
   readonly httpConcurrency: number;
   /** Images stored (and classified) before the http-load section measures. */
   readonly httpImages: number;
+  /** Cameras of the verdict-latency section; rounds of its burst; images each at the steady rate. */
+  readonly verdictDevices: number;
+  readonly verdictBurstRounds: number;
+  readonly verdictSteadyImages: number;
   /** One production gateway child serves the fleet, no-blocking and memory sections (fewer start-ups). */
   readonly shareGateways: boolean;
 }
@@ -54,6 +58,9 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     saturationMarginSeconds: 2,
     httpConcurrency: 800,
     httpImages: 200,
+    verdictDevices: 50,
+    verdictBurstRounds: 5,
+    verdictSteadyImages: 10,
     shareGateways: false,
   },
   quick: {
@@ -72,6 +79,9 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     saturationMarginSeconds: 1,
     httpConcurrency: 800,
     httpImages: 96,
+    verdictDevices: 50,
+    verdictBurstRounds: 2,
+    verdictSteadyImages: 3,
     shareGateways: false,
   },
   smoke: {
@@ -90,6 +100,9 @@ export const SCALES: Readonly<Record<BenchMode, BenchScale>> = {
     saturationMarginSeconds: 1,
     httpConcurrency: 40,
     httpImages: 16,
+    verdictDevices: 10,
+    verdictBurstRounds: 1,
+    verdictSteadyImages: 2,
     shareGateways: true,
   },
 };

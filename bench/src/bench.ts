@@ -16,6 +16,7 @@ import { runHttpLoad } from './http-load-bench.js';
 import { stopSharedGateways } from './gateway-runs.js';
 import { runNoBlocking } from './no-blocking-bench.js';
 import { runPacketPath } from './packet-path.js';
+import { runVerdictLatency } from './verdict-latency-bench.js';
 import { loadSnapshot, othersLoad } from './process-stats.js';
 import { chartPanels, checkTargets, renderReport, statusText, type TargetCheck } from './report.js';
 
@@ -144,6 +145,7 @@ export async function runBench(options: BenchOptions, streams: BenchStreams): Pr
       },
       'no-blocking': () => runNoBlocking(context, classifierRate),
       'http-load': () => runHttpLoad(context),
+      'verdict-latency': () => runVerdictLatency(context),
       memory: () => runFlood(context),
     };
     for (const section of options.sections) {

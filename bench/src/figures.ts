@@ -13,7 +13,14 @@ export interface Figure {
   readonly detail?: string;
 }
 
-export type Section = 'packet-path' | 'fleet' | 'classification' | 'no-blocking' | 'http-load' | 'memory';
+export type Section =
+  | 'packet-path'
+  | 'fleet'
+  | 'classification'
+  | 'no-blocking'
+  | 'http-load'
+  | 'verdict-latency'
+  | 'memory';
 
 export const SECTIONS: readonly Section[] = [
   'packet-path',
@@ -21,6 +28,7 @@ export const SECTIONS: readonly Section[] = [
   'classification',
   'no-blocking',
   'http-load',
+  'verdict-latency',
   'memory',
 ];
 
@@ -30,6 +38,7 @@ export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   classification: 'Classification: classifier pool throughput and latency',
   'no-blocking': 'No blocking: ping round trip while the classifier pool is saturated',
   'http-load': 'HTTP load: ping round trip while the page of the newest images is under load',
+  'verdict-latency': 'Verdict latency: end of upload to op-4 result, cameras at once and at a steady rate',
   memory: 'Memory: peak resident memory of the gateway process',
 };
 
@@ -71,8 +80,15 @@ export function requiredFigureKeys(): string[] {
     'http-load.ping-p99-idle-ms',
     'http-load.ping-p99-loaded-ms',
     'http-load.ratio',
+    'no-blocking.classified-per-second',
+    'verdict-latency.burst-p50-ms',
+    'verdict-latency.burst-p99-ms',
+    'verdict-latency.steady-p50-ms',
+    'verdict-latency.steady-p99-ms',
     'memory.rss-idle-mb',
     'memory.rss-fleet-peak-mb',
+    'memory.classifier-rss-idle-mb',
+    'memory.classifier-rss-fleet-peak-mb',
     'memory.rss-flood-peak-mb',
   );
   return keys;

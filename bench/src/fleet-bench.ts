@@ -14,7 +14,7 @@ import {
 } from '../../apps/esp-sim/src/index.js';
 import type { BenchContext } from './bench-context.js';
 import { productionSettings, withGateway } from './gateway-runs.js';
-import { RssSampler, udpReceiveBufferErrors } from './process-stats.js';
+import { childProcessIds, RssSampler, udpReceiveBufferErrors } from './process-stats.js';
 
 /** The fleet section's results (the memory figures come from here too). */
 export interface FleetBenchResult {
@@ -25,6 +25,9 @@ export interface FleetBenchResult {
   readonly kernelDrops: number | undefined;
   readonly rssIdleBytes: number;
   readonly rssPeakBytes: number;
+  /** The gateway's classifier process (its child), when it has one. */
+  readonly classifierRssIdleBytes: number | undefined;
+  readonly classifierRssPeakBytes: number | undefined;
 }
 
 /** The builds of the fleet, given in turn: both generations, both generation-A builds. */
@@ -50,6 +53,8 @@ export async function runFleetBench(context: BenchContext): Promise<FleetBenchRe
   const images = context.assets.images.map((image) => ({ name: image.name, bytes: image.bytes }));
   return withGateway(context, 'fleet', productionSettings(context), async (gateway) => {
     const rssIdleBytes = gateway.process.rssBytes() ?? 0;
+    const [classifierPid] = childProcessIds(gateway.process.pid);
+    const classifierSampler = classifierPid === undefined ? undefined : new RssSampler(classifierPid);
     const server = gateway.process.udp;
     const devices: FleetDevice[] = Array.from({ length: fleetDevices }, (_, index) => ({
       firmware: BUILDS[index % BUILDS.length]!,
@@ -78,6 +83,8 @@ export async function runFleetBench(context: BenchContext): Promise<FleetBenchRe
       display.stop();
     }
     const { peakBytes } = sampler.stop();
+    const classifier = classifierSampler?.stop();
+    const classifierIdle = classifier ? classifierSampler!.first : undefined;
     const dropsAfter = udpReceiveBufferErrors();
     const kernelDrops =
       dropsBefore === undefined || dropsAfter === undefined ? undefined : dropsAfter - dropsBefore;
@@ -104,9 +111,34 @@ export async function runFleetBench(context: BenchContext): Promise<FleetBenchRe
       label: `gateway peak during the fleet run (${fleetDevices} devices)`,
       value: peakBytes / MB,
       unit: 'MB',
-      detail: 'VmRSS of the child process sampled every 50 ms',
+      detail: 'VmRSS of the gateway process sampled every 50 ms (its classifier process apart, below)',
     });
-    return { summary, completedByGateway, kernelDrops, rssIdleBytes, rssPeakBytes: peakBytes };
+    if (classifier && classifierIdle !== undefined) {
+      context.record({
+        key: 'memory.classifier-rss-idle-mb',
+        section: 'memory',
+        label: "the gateway's classifier process, idle (model loaded)",
+        value: classifierIdle / MB,
+        unit: 'MB',
+      });
+      context.record({
+        key: 'memory.classifier-rss-fleet-peak-mb',
+        section: 'memory',
+        label: `the classifier process's peak during the fleet run`,
+        value: classifier.peakBytes / MB,
+        unit: 'MB',
+        detail: `gateway and classifier together at most ${Math.round((peakBytes + classifier.peakBytes) / MB)} MB (sum of the two peaks)`,
+      });
+    }
+    return {
+      summary,
+      completedByGateway,
+      kernelDrops,
+      rssIdleBytes,
+      rssPeakBytes: peakBytes,
+      classifierRssIdleBytes: classifierIdle,
+      classifierRssPeakBytes: classifier?.peakBytes,
+    };
   });
 }
 

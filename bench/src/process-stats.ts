@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux we run on). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -58,6 +58,8 @@ export interface RssPeak {
 export class RssSampler {
   private peak = 0;
   private count = 0;
+  /** The first sample, taken when the sampler was made (0 when there was none). */
+  first = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -78,6 +80,7 @@ export class RssSampler {
   private sample(): void {
     const bytes = residentBytes(this.pid);
     if (bytes === undefined) return;
+    if (this.count === 0) this.first = bytes;
     this.count++;
     if (bytes > this.peak) this.peak = bytes;
   }
@@ -174,4 +177,65 @@ export function describeScheduling(
   if (!before || !after || elapsedMs <= 0) return '';
   const share = (ms: number): string => `${Math.round((100 * ms) / elapsedMs)}%`;
   return `gateway event loop on a CPU ${share(after.runMs - before.runMs)}, runnable but waiting for a CPU ${share(after.waitMs - before.waitMs)}`;
+}
+
+/** Process ids of the children of process `pid` (every thread's), from /proc; empty without /proc. */
+export function childProcessIds(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((thread) =>
+      readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter((field) => field.length > 0)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** CPU time, in ms, of a gateway, its classifier process, this bench process and every other process. */
+export interface CpuShares {
+  readonly gateway: number;
+  readonly classifier: number;
+  readonly bench: number;
+  readonly others: number;
+}
+
+/** Measures {@link CpuShares} from its making to each `used()`. */
+export class CpuWatch {
+  private readonly classifierPid: number | undefined;
+  private readonly start: Omit<CpuShares, 'others'>;
+  private readonly machine = loadSnapshot();
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly gatewayPid: number) {
+    [this.classifierPid] = childProcessIds(gatewayPid);
+    this.start = this.read();
+  }
+
+  used(): CpuShares {
+    const now = this.read();
+    const others = othersLoad(this.machine, loadSnapshot()) ?? 0;
+    return {
+      gateway: now.gateway - this.start.gateway,
+      classifier: now.classifier - this.start.classifier,
+      bench: now.bench - this.start.bench,
+      // The others' share is machine-wide busy time less this tree's, whose live children it misses.
+      others: Math.max(
+        0,
+        others * (performance.now() - this.startedAt) -
+          (now.gateway - this.start.gateway) -
+          (now.classifier - this.start.classifier),
+      ),
+    };
+  }
+
+  private read(): Omit<CpuShares, 'others'> {
+    return {
+      gateway: cpuTimeMs(this.gatewayPid) ?? 0,
+      classifier: this.classifierPid === undefined ? 0 : (cpuTimeMs(this.classifierPid) ?? 0),
+      bench: ownCpuTimeMs(),
+    };
+  }
 }

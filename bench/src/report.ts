@@ -3,7 +3,7 @@ import type { Panel } from './chart.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import { formatValue, PACKET_PATH_DEVICES, SECTION_TITLES, SECTIONS, type Figure } from './figures.js';
 
-/** One target of issue 6 and whether this run met it. */
+/** One target and whether this run met it. */
 export interface TargetCheck {
   readonly name: string;
   readonly measured: string;
@@ -27,11 +27,13 @@ export interface ReportInput {
   readonly chartFile: string;
 }
 
-/** Limits of issues 6 and 7. */
+/** Limits of issues 6, 7 and 14. */
 export const TARGETS = Object.freeze({
   packetRatioAt16: 0.8,
   fleetDevices: 255,
   pingRatio: 2,
+  /** Issue 14: p99 of the verdicts of cameras uploading at once, end of upload to op-4 result. */
+  verdictBurstP99Ms: 200,
   fleetRssMb: 300,
   /** Issue 7: the spool may cost at most this share of the packet path at 16 devices. */
   spoolCostPercent: 10,
@@ -75,6 +77,12 @@ export function checkTargets(figures: readonly Figure[], fleetDevices: number): 
     measured: pingRatio === undefined ? 'not run' : `${formatValue(pingRatio)} ×`,
     met: pingRatio === undefined || pingRatio === null ? null : pingRatio <= TARGETS.pingRatio,
   });
+  const burstP99 = valueOf(figures, 'verdict-latency.burst-p99-ms');
+  checks.push({
+    name: `Verdict latency p99 ≤ ${TARGETS.verdictBurstP99Ms} ms with cameras uploading at once (issue 14)`,
+    measured: burstP99 === undefined ? 'not run' : `${formatValue(burstP99)} ms`,
+    met: burstP99 === undefined || burstP99 === null ? null : burstP99 <= TARGETS.verdictBurstP99Ms,
+  });
   const rss = valueOf(figures, 'memory.rss-fleet-peak-mb');
   checks.push({
     name: `Gateway RSS < ${TARGETS.fleetRssMb} MB during the fleet run`,
@@ -101,7 +109,7 @@ export function renderReport(input: ReportInput): string {
     `${input.startedAt.toISOString()}, mode **${input.mode}**, ${input.durationSeconds.toFixed(0)} s.` +
       (input.mode === 'full' ? '' : ' Smaller counts than the full run: figures are indicative only.'),
     '',
-    '## Targets (issues 6 and 7)',
+    '## Targets (issues 6, 7 and 14)',
     '',
     '| Target | Measured | Status |',
     '|---|---|---|',
@@ -205,14 +213,43 @@ export function chartPanels(figures: readonly Figure[]): Panel[] {
       ],
     });
   }
+  if (figures.some((figure) => figure.section === 'verdict-latency')) {
+    panels.push({
+      title: 'Verdict latency: end of upload to op-4 result',
+      unit: 'ms',
+      groups: (['burst', 'steady'] as const).map((phase) => ({
+        label: phase === 'burst' ? 'cameras at once' : 'an image a second each',
+        bars: [
+          { series: 'p50', value: value(`verdict-latency.${phase}-p50-ms`) },
+          { series: 'p99', value: value(`verdict-latency.${phase}-p99-ms`) },
+        ],
+      })),
+      threshold: {
+        value: TARGETS.verdictBurstP99Ms,
+        label: `target (burst p99): ${TARGETS.verdictBurstP99Ms} ms`,
+      },
+    });
+  }
   if (figures.some((figure) => figure.section === 'memory')) {
     panels.push({
       title: 'Gateway resident memory',
       unit: 'MB',
       groups: [
-        { label: 'idle', bars: [{ series: 'RSS', value: value('memory.rss-idle-mb') }] },
-        { label: 'fleet peak', bars: [{ series: 'RSS', value: value('memory.rss-fleet-peak-mb') }] },
-        { label: 'flood peak', bars: [{ series: 'RSS', value: value('memory.rss-flood-peak-mb') }] },
+        {
+          label: 'idle',
+          bars: [
+            { series: 'gateway', value: value('memory.rss-idle-mb') },
+            { series: 'classifier process', value: value('memory.classifier-rss-idle-mb') },
+          ],
+        },
+        {
+          label: 'fleet peak',
+          bars: [
+            { series: 'gateway', value: value('memory.rss-fleet-peak-mb') },
+            { series: 'classifier process', value: value('memory.classifier-rss-fleet-peak-mb') },
+          ],
+        },
+        { label: 'flood peak', bars: [{ series: 'gateway', value: value('memory.rss-flood-peak-mb') }] },
       ],
       threshold: { value: TARGETS.fleetRssMb, label: `target (fleet): ${TARGETS.fleetRssMb} MB` },
     });

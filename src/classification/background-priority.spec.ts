@@ -30,4 +30,11 @@ describe('BackgroundPriority (Linux threads of this process)', () => {
       await worker.terminate();
     }
   });
+
+  it('lowers the main thread too when asked, as the classifier process does', () => {
+    // The last test of the file: niceness is never raised back without privilege.
+    const priority = new BackgroundPriority(9, true);
+    priority.sweep();
+    for (const thread of threads()) assert.ok(getPriority(thread) >= 9, `thread ${thread}`);
+  });
 });

@@ -1,64 +1,44 @@
-import { readFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { AnalysisStatus, confidenceFromScore, NO_CLASS, Verdict, type AnalysisResult } from '#protocol';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { Environment } from '../config/index.js';
-import { ImageStore } from '../storage/image-store.js';
 import type { ImageRecord } from '../storage/image-record.js';
+import { ImageStore } from '../storage/image-store.js';
 import { TransferEvents } from '../transfers/transfer-events.js';
+import type { AnalysedImage, ClassifierLoad, FromClassifier, ImageToAnalyse } from './analysis-protocol.js';
+import { resultFrameOf, unavailableAnalysis, verdictOf, type AnalysisRecord } from './analysis-record.js';
 import { ClassificationEvents } from './classification-events.js';
-import { BackgroundPriority } from './background-priority.js';
-import { ClassifierPool } from './classifier-pool.js';
+import { ClassifierSupervisor } from './classifier-supervisor.js';
+import { CrashStrikes } from './crash-strikes.js';
 import { ResultPusher } from './result-pusher.js';
-import { decide, verdictPolicyFrom, type VerdictPolicy } from './verdict.js';
-import type { JobOutcome, ModelInfo } from './worker-protocol.js';
+import type { ModelInfo } from './worker-protocol.js';
+
+export type { AnalysisRecord } from './analysis-record.js';
 
 /** A result is pushed to its device only while the image is this fresh; older ones are only recorded. */
 const FRESH_RESULT_MS = 60_000;
 
-/** What a sidecar records of an analysis. */
-export interface AnalysisRecord {
-  readonly status: 'analysed' | 'undecodable' | 'unavailable';
-  readonly verdict: 'pass' | 'defect' | 'uncertain' | null;
-  readonly label: string | null;
-  readonly classIndex: number | null;
-  readonly confidence: number | null;
-  readonly scores: Record<string, number> | null;
-  readonly backend: string | null;
-  readonly modelId: string | null;
-  readonly message?: string;
-  readonly analysedAt: string;
-  readonly timings: {
-    readonly queuedMs: number;
-    readonly decodeMs: number | null;
-    readonly inferenceMs: number | null;
-  };
-}
-
-const VERDICT_NAMES: Record<Verdict, 'pass' | 'defect' | 'uncertain'> = {
-  [Verdict.Pass]: 'pass',
-  [Verdict.Defect]: 'defect',
-  [Verdict.Uncertain]: 'uncertain',
-};
+/** How often `settle` looks whether the classifier is done. */
+const SETTLE_POLL_MS = 20;
 
 /**
- * Every stored image is classified off the UDP loop (worker threads), its verdict recorded in its
- * sidecar and pushed to the camera as an op-4 frame. Images that could not be queued (queue full,
- * or a stop before their turn) stay on disk without analysis and are picked up again, at start-up
- * and whenever the queue has drained: no image is silently skipped.
+ * Every stored image is classified in the classifier process (see `ClassifierSupervisor`), its
+ * analysis recorded in its sidecar there, and its verdict pushed from here to the camera as an op-4
+ * frame. Images the process could not take (queue full, or the process down) stay on disk without
+ * analysis and are picked up again by its backlog scan: no image is silently skipped. While the
+ * process is down (it is restarted), analysis is unavailable (`model` is undefined).
  */
 @Injectable()
 export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Classification');
-  private readonly policy: VerdictPolicy;
-  private pool: ClassifierPool | undefined;
-  /** Sidecars queued or being classified, so a backlog scan does not queue them twice. */
-  private readonly queued = new Set<string>();
-  private deferred = 0;
-  private scanning: Promise<void> | undefined;
-  private scanInProgress = false;
-  private stopping = false;
-  private readonly backgroundPriority: BackgroundPriority;
+  private supervisor: ClassifierSupervisor | undefined;
+  /** Fresh images handed to the process and not yet recorded, resent to a restarted one. */
+  private readonly handedOver = new Map<string, ImageToAnalyse & { resultSent: boolean }>();
+  private readonly strikes = new CrashStrikes();
+  private load: ClassifierLoad = { waiting: 0, busy: 0 };
+  /** Fresh images left on disk since the process last scanned for them. */
+  private leftOnDisk = false;
+  private lastModel: ModelInfo | undefined;
+  private downReason: string | undefined;
 
   constructor(
     private readonly env: Environment,
@@ -67,121 +47,155 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
     private readonly transfers: TransferEvents,
     private readonly results: ResultPusher,
     readonly events: ClassificationEvents,
-  ) {
-    this.policy = verdictPolicyFrom(env.PASS_LABELS, env.CONFIDENCE_THRESHOLD);
-    this.backgroundPriority = new BackgroundPriority(env.BACKGROUND_THREADS_NICE);
-  }
+  ) {}
 
-  /** The model in use, once loaded; undefined when analysis is off. */
+  /** The model in use; undefined when analysis is off or the classifier process is down. */
   get model(): ModelInfo | undefined {
-    return this.pool?.model;
+    return this.supervisor?.model;
   }
 
+  /** Why analysis is unavailable while it is on (the classifier process restarting). */
+  get unavailableReason(): string | undefined {
+    return this.supervisor && !this.supervisor.model ? this.downReason : undefined;
+  }
+
+  /** The backend of the model, also while its process restarts; `none` when analysis is off. */
   get backend(): string {
-    return this.pool?.model?.backend ?? 'none';
+    return this.lastModel?.backend ?? 'none';
   }
 
   get queueDepth(): number {
-    return this.pool?.queueDepth ?? 0;
+    return this.supervisor?.model ? this.load.waiting : this.handedOver.size;
+  }
+
+  /** Process id of the classifier process while it runs. */
+  get classifierPid(): number | undefined {
+    return this.supervisor?.pid;
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.env.ANALYSIS_ENABLED) {
-      this.pool = new ClassifierPool({
-        modelDir: this.env.MODEL_DIR,
-        backend: this.env.INFERENCE_BACKEND,
-        workers: this.env.CLASSIFIER_WORKERS,
-        queueMax: this.env.CLASSIFIER_QUEUE_MAX,
-        batchMax: this.env.CLASSIFIER_BATCH_MAX,
-      });
-      const model = await this.pool.start();
-      this.backgroundPriority.start();
-      this.logger.log({
-        msg: 'model loaded',
-        modelDir: this.env.MODEL_DIR,
-        backend: model.backend,
-        labels: model.labels,
-        modelId: model.modelId,
-        workers: this.env.CLASSIFIER_WORKERS,
-      });
-    } else {
+    if (!this.env.ANALYSIS_ENABLED) {
       this.logger.warn({
         msg: 'analysis disabled (ANALYSIS_ENABLED=false): results say analysis unavailable',
       });
+    } else {
+      this.supervisor = this.startSupervisor();
+      this.lastModel = await this.supervisor.start();
+      this.logger.log({
+        msg: 'model loaded',
+        modelDir: this.env.MODEL_DIR,
+        backend: this.lastModel.backend,
+        labels: this.lastModel.labels,
+        modelId: this.lastModel.modelId,
+        workers: this.env.CLASSIFIER_WORKERS,
+        classifierPid: this.supervisor.pid,
+      });
     }
-    this.transfers.on('completed', (_transfer, stored) => this.enqueue(stored.sidecarPath, stored.record));
-    if (this.pool) this.scanning = this.scanBacklog();
+    this.transfers.on('completed', (_transfer, stored) => this.submit(stored.sidecarPath, stored.record));
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    this.backgroundPriority.stop();
-    // Closing the pool wakes a scan waiting for room; what was not classified waits for the next start.
-    await this.pool?.close();
-    await this.scanning;
+    // What was not recorded waits for the next start, on disk.
+    await this.supervisor?.close();
   }
 
-  /** Waits until queued images are analysed (used when draining), or `timeoutMs`. */
+  /** Waits until the images handed over are analysed and recorded (used when draining), or `timeoutMs`. */
   async settle(timeoutMs: number): Promise<void> {
-    await this.pool?.idle(timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    const busy = () =>
+      this.supervisor?.model !== undefined &&
+      (this.handedOver.size > 0 || this.load.waiting + this.load.busy > 0);
+    while (busy() && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
   }
 
-  private enqueue(sidecarPath: string, record: ImageRecord): void {
-    if (this.queued.has(sidecarPath)) return;
+  private startSupervisor(): ClassifierSupervisor {
+    const supervisor = new ClassifierSupervisor(() => ({
+      type: 'start',
+      settings: {
+        modelDir: this.env.MODEL_DIR,
+        backend: this.env.INFERENCE_BACKEND,
+        storageDir: this.images.root,
+        workers: this.env.CLASSIFIER_WORKERS,
+        queueMax: this.env.CLASSIFIER_QUEUE_MAX,
+        batchMax: this.env.CLASSIFIER_BATCH_MAX,
+        passLabels: this.env.PASS_LABELS,
+        confidenceThreshold: this.env.CONFIDENCE_THRESHOLD,
+        backlogDays: this.env.ANALYSIS_BACKLOG_DAYS,
+        nice: this.env.BACKGROUND_THREADS_NICE,
+        idlePolicy: this.env.CLASSIFIER_IDLE_POLICY,
+      },
+      giveUp: this.strikes.givenUp(),
+    }));
+    supervisor.on('message', (message) => this.onMessage(message));
+    supervisor.on('down', (reason, restartInMs) => this.onDown(reason, restartInMs));
+    supervisor.on('up', (model, restarts) => this.onUp(model, restarts));
+    return supervisor;
+  }
+
+  private submit(sidecarPath: string, record: ImageRecord): void {
     const queuedAt = this.clock.now();
-    if (!this.pool) {
+    if (!this.supervisor) {
       // After the reply that acknowledges the image has gone out: a result sent before it is discarded.
-      setImmediate(() => void this.finish(sidecarPath, record, queuedAt, undefined));
+      setImmediate(() =>
+        this.announce({
+          sidecarPath,
+          record,
+          analysis: unavailableAnalysis('analysis disabled', undefined, 0, queuedAt),
+        }),
+      );
       return;
     }
-    const imagePath = sidecarPath.replace(/\.json$/, '.jpg');
-    const outcome = this.pool.classify(imagePath);
-    if (!outcome) {
-      this.deferred++;
+    if (this.handedOver.has(sidecarPath)) return;
+    if (this.handedOver.size >= this.env.CLASSIFIER_QUEUE_MAX || !this.supervisor.model) {
+      this.leftOnDisk = true;
       return;
     }
-    this.queued.add(sidecarPath);
-    void outcome
-      .then((result) => this.finish(sidecarPath, record, queuedAt, result))
-      .finally(() => {
-        this.queued.delete(sidecarPath);
-        if (this.deferred > 0 && this.pool?.queueDepth === 0 && !this.scanInProgress) {
-          this.scanning = this.scanBacklog();
-        }
-      });
+    const image = { sidecarPath, record, queuedAt };
+    this.handedOver.set(sidecarPath, { ...image, resultSent: false });
+    this.supervisor.send({ type: 'analyse', images: [image] });
   }
 
-  private async finish(
-    sidecarPath: string,
-    record: ImageRecord,
-    queuedAt: number,
-    outcome: JobOutcome | undefined,
-  ): Promise<void> {
-    // The pool closed (shutdown) before it reached the image: not a result; the image keeps no
-    // analysis, so the next start classifies it.
-    if (outcome && !outcome.ok && outcome.reason === 'closed') return;
-    const { analysis, frame } = this.interpret(record, outcome, this.clock.now() - queuedAt);
-    const seconds = outcome?.ok ? (outcome.decodeMs + outcome.inferenceMs) / 1000 : 0;
-    this.events.emit(
-      'classified',
-      analysis.status === 'analysed' ? frame.verdict : analysis.status,
-      analysis.label ?? '',
-      seconds,
-    );
-    // Without a model nothing is recorded: a later start with a model analyses the image then.
-    let recorded: ImageRecord | undefined;
-    if (this.pool) {
-      try {
-        recorded = await this.images.updateRecord({ sidecarPath }, { analysis });
-      } catch (error) {
-        this.logger.error({
-          msg: 'analysis could not be recorded',
-          sidecarPath,
-          error: (error as Error).message,
-        });
-      }
+  private onMessage(message: FromClassifier): void {
+    if ('waiting' in message) this.load = { waiting: message.waiting, busy: message.busy };
+    switch (message.type) {
+      case 'load':
+        break;
+      case 'batch':
+        this.strikes.inProgress(message.sidecarPaths);
+        break;
+      case 'analysed':
+        for (const image of message.images) {
+          const handed = this.handedOver.get(image.sidecarPath);
+          // Analysed again by a restarted process: its camera already had the result.
+          if (handed?.resultSent) continue;
+          if (handed) handed.resultSent = true;
+          this.announce(image);
+        }
+        break;
+      case 'recorded':
+        for (const sidecarPath of message.sidecarPaths) {
+          this.handedOver.delete(sidecarPath);
+          this.strikes.done(sidecarPath);
+        }
+        for (const record of message.records) this.events.emit('analysed', record);
+        if (this.leftOnDisk && this.handedOver.size === 0) {
+          this.leftOnDisk = false;
+          this.supervisor?.send({ type: 'rescan' });
+        }
+        break;
+      case 'log':
+        this.logger[message.level === 'info' ? 'log' : message.level](message.entry);
+        break;
     }
-    if (recorded) this.events.emit('analysed', recorded);
+  }
+
+  /** Pushes an image's verdict to its camera (while fresh), then tells metrics and logs. */
+  private announce({ record, analysis }: AnalysedImage): void {
+    if (this.clock.now() - Date.parse(record.timings.storedAt) <= FRESH_RESULT_MS) {
+      this.results.push(record.clientType, resultFrameOf(analysis, record.deviceId), record.source);
+    }
+    this.events.emit('classified', verdictOf(analysis), analysis.label ?? '', secondsOf(analysis));
     this.logger.log({
       msg: 'image analysed',
       imageId: record.imageId,
@@ -191,112 +205,41 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
       label: analysis.label,
       confidence: analysis.confidence,
     });
-    if (this.clock.now() - Date.parse(record.timings.storedAt) <= FRESH_RESULT_MS) {
-      this.results.push(record.clientType, frame, record.source);
-    }
   }
 
-  private interpret(
-    record: ImageRecord,
-    outcome: JobOutcome | undefined,
-    queuedMs: number,
-  ): { analysis: AnalysisRecord; frame: AnalysisResult } {
-    const model = this.pool?.model;
-    const base = {
-      backend: model?.backend ?? null,
-      modelId: model?.modelId ?? null,
-      analysedAt: new Date(this.clock.now()).toISOString(),
-    };
-    if (!outcome || !outcome.ok || !model) {
-      const status =
-        outcome && !outcome.ok && outcome.reason === 'undecodable' ? 'undecodable' : 'unavailable';
-      const message = outcome && !outcome.ok ? outcome.message : 'analysis disabled';
-      return {
-        analysis: {
-          status,
-          verdict: null,
-          label: null,
-          classIndex: null,
-          confidence: null,
-          scores: null,
-          message,
-          ...base,
-          timings: { queuedMs, decodeMs: null, inferenceMs: null },
-        },
-        frame: {
-          kind: 'analysis-result',
-          deviceId: record.deviceId,
-          status: status === 'undecodable' ? AnalysisStatus.Undecodable : AnalysisStatus.Unavailable,
-          verdict: Verdict.Uncertain,
-          classIndex: NO_CLASS,
-          confidence: 0,
-          label: '',
-        },
-      };
-    }
-    const decision = decide(outcome.scores, model.labels, this.policy);
-    const confidence = confidenceFromScore(decision.score);
-    return {
-      analysis: {
-        status: 'analysed',
-        verdict: VERDICT_NAMES[decision.verdict],
-        label: decision.label,
-        classIndex: decision.classIndex,
-        confidence: decision.score,
-        scores: Object.fromEntries(model.labels.map((label, index) => [label, outcome.scores[index] ?? 0])),
-        ...base,
-        timings: { queuedMs, decodeMs: outcome.decodeMs, inferenceMs: outcome.inferenceMs },
-      },
-      frame: {
-        kind: 'analysis-result',
-        deviceId: record.deviceId,
-        status: AnalysisStatus.Analysed,
-        verdict: decision.verdict,
-        classIndex: decision.classIndex,
-        confidence,
-        label: decision.label,
-      },
-    };
+  private onDown(reason: string, restartInMs: number): void {
+    this.downReason = `${reason}; restarting in ${restartInMs} ms`;
+    const struck = this.strikes.crashed();
+    this.load = { waiting: 0, busy: 0 };
+    this.logger.error({
+      msg: 'classifier process died: analysis unavailable until it is back',
+      reason,
+      restartInMs,
+      imagesInProgress: struck,
+      imagesWaiting: this.handedOver.size,
+    });
   }
 
-  /** Queues stored images of the last ANALYSIS_BACKLOG_DAYS that have no analysis yet. */
-  private async scanBacklog(): Promise<void> {
-    if (this.env.ANALYSIS_BACKLOG_DAYS === 0 || this.scanInProgress || this.stopping) return;
-    this.scanInProgress = true;
-    try {
-      await this.queueBacklog();
-    } finally {
-      this.scanInProgress = false;
-    }
+  private onUp(model: ModelInfo, restarts: number): void {
+    this.lastModel = model;
+    this.downReason = undefined;
+    if (restarts === 0) return;
+    // A new process walks the store as it starts: it finds what was left on disk meanwhile.
+    this.leftOnDisk = false;
+    this.logger.warn({
+      msg: 'classifier process restarted: analysis available again',
+      restarts,
+      backend: model.backend,
+    });
+    const images = [...this.handedOver.values()]
+      .filter((image) => !this.strikes.isGivenUp(image.sidecarPath))
+      .map(({ sidecarPath, record, queuedAt }) => ({ sidecarPath, record, queuedAt }));
+    if (images.length > 0) this.supervisor?.send({ type: 'analyse', images });
   }
+}
 
-  private async queueBacklog(): Promise<void> {
-    const pool = this.pool;
-    if (!pool) return;
-    const oldestDay = new Date(this.clock.now() - (this.env.ANALYSIS_BACKLOG_DAYS - 1) * 86_400_000)
-      .toISOString()
-      .slice(0, 10);
-    let found = 0;
-    do {
-      this.deferred = 0;
-      for await (const sidecarPath of this.images.sidecars(oldestDay)) {
-        if (this.queued.has(sidecarPath)) continue;
-        let record: ImageRecord;
-        try {
-          record = JSON.parse(await readFile(sidecarPath, 'utf8')) as ImageRecord;
-        } catch {
-          continue;
-        }
-        if (record.analysis !== undefined) continue;
-        // A full queue pauses the scan where it is, and it goes on as the workers take images:
-        // starting over after each drain would read every sidecar before it again, on the loop.
-        await pool.whenRoom();
-        if (this.stopping) return;
-        found++;
-        this.enqueue(sidecarPath, record);
-      }
-      // Images that came while the queue was full may lie behind the scan: another pass for them.
-    } while (this.deferred > 0 && !this.stopping);
-    if (found > 0) this.logger.log({ msg: 'stored images without analysis queued', count: found });
-  }
+/** Decoding and inference of one image, queueing excluded (0 when it was not classified). */
+function secondsOf(analysis: AnalysisRecord): number {
+  const { decodeMs, inferenceMs } = analysis.timings;
+  return decodeMs === null || inferenceMs === null ? 0 : (decodeMs + inferenceMs) / 1000;
 }

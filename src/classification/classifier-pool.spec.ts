@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ClassifierPool, ModelLoadError } from './classifier-pool.js';
+import { ClassifierPool, ModelLoadError, type PoolOptions } from './classifier-pool.js';
 import { writeTinyModel } from './testing-model.js';
 
 const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
@@ -12,17 +12,21 @@ const LABELS = ['good', 'cut_insulation', 'kink'];
 describe('ClassifierPool', () => {
   let dir: string;
   let pool: ClassifierPool;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pool-'));
-    await writeTinyModel(join(dir, 'model'), LABELS);
-    pool = new ClassifierPool({
+  /** A one-worker pool of the tiny model, on wasm. */
+  const poolWith = (options: Partial<PoolOptions>) =>
+    new ClassifierPool({
       modelDir: join(dir, 'model'),
       backend: 'wasm',
       workers: 1,
       queueMax: 4,
       batchMax: 8,
+      ...options,
     });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pool-'));
+    await writeTinyModel(join(dir, 'model'), LABELS);
+    pool = poolWith({});
   });
 
   after(async () => {
@@ -60,44 +64,69 @@ describe('ClassifierPool', () => {
     await Promise.all(accepted);
   });
 
-  it('tells when its queue has room again, as the workers take images', async () => {
-    const accepted: Promise<unknown>[] = [];
-    while (pool.hasRoom) accepted.push(pool.classify(FIXTURE)!);
-    let roomAgain = false;
-    const room = pool.whenRoom().then(() => (roomAgain = true));
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(roomAgain, false, 'the queue is full');
-    await room;
-    assert.ok(pool.hasRoom);
-    await Promise.all(accepted);
+  it('keeps a backlog lane of its own, and tells each batch as it goes to a worker', async () => {
+    const batches: (readonly string[])[] = [];
+    const told = poolWith({ queueMax: 4, batchMax: 2, onDispatch: (imagePaths) => batches.push(imagePaths) });
+    await told.start();
+    try {
+      const accepted: Promise<unknown>[] = [];
+      while (told.hasRoom('backlog')) accepted.push(told.classify(FIXTURE, 'backlog')!);
+      assert.equal(told.classify(FIXTURE, 'backlog'), undefined, 'the backlog lane is full');
+      assert.ok(told.hasRoom('fresh'), 'the fresh lane has room of its own');
+      await Promise.all(accepted);
+      assert.deepEqual(
+        batches.map((batch) => batch.length),
+        [1, 2],
+        'the first image at once, alone; the two that came meanwhile together',
+      );
+      assert.ok(batches.flat().every((path) => path === FIXTURE));
+    } finally {
+      await told.close();
+    }
   });
 
-  it('when it closes, gives what it had not classified back as closed and wakes whoever waits for room', async () => {
-    const closing = new ClassifierPool({
-      modelDir: join(dir, 'model'),
-      backend: 'wasm',
-      workers: 1,
-      queueMax: 2,
-      batchMax: 1,
-    });
+  it('classifies fresh images before the backlog images waiting ahead of them', async () => {
+    const lanes = poolWith({ queueMax: 8, batchMax: 2, backlogMax: 8 });
+    await lanes.start();
+    try {
+      const finished: string[] = [];
+      const queue = (name: string, lane: 'fresh' | 'backlog') =>
+        lanes.classify(FIXTURE, lane)!.then((outcome) => {
+          finished.push(name);
+          return outcome;
+        });
+      // The first image goes to the idle worker at once, alone; the other backlog ones wait behind the fresh ones.
+      const outcomes = await Promise.all([
+        queue('backlog 1', 'backlog'),
+        queue('backlog 2', 'backlog'),
+        queue('backlog 3', 'backlog'),
+        queue('backlog 4', 'backlog'),
+        queue('fresh 1', 'fresh'),
+        queue('fresh 2', 'fresh'),
+      ]);
+      assert.deepEqual(finished, ['backlog 1', 'fresh 1', 'fresh 2', 'backlog 2', 'backlog 3', 'backlog 4']);
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.batchSize),
+        [1, 2, 2, 1, 2, 2],
+      );
+      assert.ok(outcomes[4]!.waitedMs > 0, 'the fresh ones waited for the first batch');
+    } finally {
+      await lanes.close();
+    }
+  });
+
+  it('when it closes, gives what it had not classified back as closed', async () => {
+    const closing = poolWith({ queueMax: 2, batchMax: 1 });
     await closing.start();
     const outcomes = [closing.classify(FIXTURE)!, closing.classify(FIXTURE)!, closing.classify(FIXTURE)!];
-    const room = closing.whenRoom();
     await closing.close();
-    await room;
     const reasons = (await Promise.all(outcomes)).map((outcome) => (outcome.ok ? 'ok' : outcome.reason));
     assert.ok(reasons.includes('closed'), reasons.join(', '));
     assert.ok(reasons.every((reason) => reason === 'closed' || reason === 'ok'));
   });
 
   it('fails to start with an error naming the model path when the model is missing', async () => {
-    const missing = new ClassifierPool({
-      modelDir: join(dir, 'nowhere'),
-      backend: 'wasm',
-      workers: 1,
-      queueMax: 1,
-      batchMax: 1,
-    });
+    const missing = poolWith({ modelDir: join(dir, 'nowhere') });
     await assert.rejects(missing.start(), (error: unknown) => {
       assert.ok(error instanceof ModelLoadError);
       assert.match(error.message, /nowhere/);

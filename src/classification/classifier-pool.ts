@@ -1,6 +1,20 @@
 import { Worker } from 'node:worker_threads';
 import type { ClassifyJob, FromWorker, JobOutcome, ModelInfo, WorkerOptions } from './worker-protocol.js';
 
+/**
+ * Which queue an image waits in: `fresh` (just stored, its camera may be waiting for the verdict)
+ * goes before any `backlog` image (stored earlier and found unanalysed on disk).
+ */
+export type Lane = 'fresh' | 'backlog';
+
+/** A worker's outcome for one image, with how long it waited and how many shared its batch. */
+export type ClassifiedImage = JobOutcome & {
+  /** From `classify()` to its batch going to a worker (0 when it never went). */
+  readonly waitedMs: number;
+  /** Images in its batch (0 when it never went). */
+  readonly batchSize: number;
+};
+
 /** A model that could not be loaded: start-up stops with this message. */
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';
@@ -23,48 +37,58 @@ interface PooledWorker {
 
 interface Pending {
   readonly job: ClassifyJob;
-  readonly resolve: (outcome: JobOutcome) => void;
+  readonly queuedAt: number;
+  readonly resolve: (outcome: ClassifiedImage) => void;
+  waitedMs: number;
+  batchSize: number;
+}
+
+export interface PoolOptions extends WorkerOptions {
+  readonly workers: number;
+  /** Most images waiting in the fresh lane. */
+  readonly queueMax: number;
+  readonly batchMax: number;
+  /** Most images waiting in the backlog lane (default: one batch per worker). */
+  readonly backlogMax?: number;
+  /** Told the images of each batch as it goes to a worker. */
+  readonly onDispatch?: (imagePaths: readonly string[]) => void;
 }
 
 /**
- * Worker threads that decode and classify images, so neither JPEG decoding nor inference ever
- * runs on the event loop that answers the cameras. Jobs wait in a bounded queue; an idle worker
- * takes up to `batchMax` of them at once (one inference for the batch).
+ * Worker threads that decode and classify images (in the classifier process, apart from the
+ * gateway's event loop). Jobs wait in two bounded lanes, fresh images first; an idle worker takes
+ * up to `batchMax` of them at once (one inference for the batch).
  */
 export class ClassifierPool {
   private readonly workers: PooledWorker[] = [];
-  private readonly queue: Pending[] = [];
+  private readonly lanes: Record<Lane, Pending[]> = { fresh: [], backlog: [] };
   private readonly inFlight = new Map<number, Pending>();
-  /** Callers waiting for the queue to have room again. */
-  private readonly roomWaiters: (() => void)[] = [];
   private nextId = 0;
   private modelInfo: ModelInfo | undefined;
   private closed = false;
 
-  constructor(
-    private readonly options: WorkerOptions & {
-      readonly workers: number;
-      readonly queueMax: number;
-      readonly batchMax: number;
-    },
-  ) {}
+  constructor(private readonly options: PoolOptions) {}
 
   get model(): ModelInfo | undefined {
     return this.modelInfo;
   }
 
-  /** Images waiting for a worker. */
+  /** Images waiting for a worker, both lanes. */
   get queueDepth(): number {
-    return this.queue.length;
+    return this.lanes.fresh.length + this.lanes.backlog.length;
   }
 
   /** Images queued or being classified. */
   get backlog(): number {
-    return this.queue.length + this.inFlight.size;
+    return this.queueDepth + this.inFlight.size;
   }
 
-  get hasRoom(): boolean {
-    return this.queue.length < this.options.queueMax;
+  hasRoom(lane: Lane = 'fresh'): boolean {
+    const max =
+      lane === 'fresh'
+        ? this.options.queueMax
+        : (this.options.backlogMax ?? this.options.batchMax * this.options.workers);
+    return this.lanes[lane].length < max;
   }
 
   /** Starts every worker and waits until each has loaded the model; throws `ModelLoadError` otherwise. */
@@ -81,20 +105,20 @@ export class ClassifierPool {
     return this.modelInfo;
   }
 
-  /** Queues an image; undefined when the queue is full (the caller keeps it for later). */
-  classify(imagePath: string): Promise<JobOutcome> | undefined {
-    if (this.closed || !this.hasRoom) return undefined;
-    const promise = new Promise<JobOutcome>((resolve) => {
-      this.queue.push({ job: { id: this.nextId++, imagePath }, resolve });
+  /** Queues an image; undefined when its lane is full (the caller keeps it for later). */
+  classify(imagePath: string, lane: Lane = 'fresh'): Promise<ClassifiedImage> | undefined {
+    if (this.closed || !this.hasRoom(lane)) return undefined;
+    const promise = new Promise<ClassifiedImage>((resolve) => {
+      this.lanes[lane].push({
+        job: { id: this.nextId++, imagePath },
+        queuedAt: performance.now(),
+        resolve,
+        waitedMs: 0,
+        batchSize: 0,
+      });
     });
     this.dispatch();
     return promise;
-  }
-
-  /** Resolves once the queue has room (at once when it has), or when the pool closes. */
-  whenRoom(): Promise<void> {
-    if (this.closed || this.hasRoom) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   /** Resolves once nothing is queued or being classified, or after `timeoutMs`. */
@@ -105,19 +129,26 @@ export class ClassifierPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of [...this.queue, ...this.inFlight.values()]) {
-      pending.resolve({ id: pending.job.id, ok: false, reason: 'closed', message: 'classifier closed' });
+    for (const pending of [...this.lanes.fresh, ...this.lanes.backlog, ...this.inFlight.values()]) {
+      pending.resolve({
+        id: pending.job.id,
+        ok: false,
+        reason: 'closed',
+        message: 'classifier closed',
+        waitedMs: 0,
+        batchSize: 0,
+      });
     }
-    this.queue.length = 0;
+    this.lanes.fresh.length = 0;
+    this.lanes.backlog.length = 0;
     this.inFlight.clear();
-    this.wakeRoomWaiters();
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
     this.workers.length = 0;
   }
 
   private spawn(): Promise<ModelInfo> {
     const worker = new Worker(new URL('./classifier.worker.js', import.meta.url), {
-      workerData: this.options,
+      workerData: { modelDir: this.options.modelDir, backend: this.options.backend } satisfies WorkerOptions,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     const pooled: PooledWorker = { worker, busy: true, batch: [] };
@@ -148,20 +179,27 @@ export class ClassifierPool {
   }
 
   private dispatch(): void {
+    const { fresh, backlog } = this.lanes;
     for (const pooled of this.workers) {
-      if (this.queue.length === 0) break;
+      if (fresh.length + backlog.length === 0) break;
       if (pooled.busy) continue;
-      const batch = this.queue.splice(0, this.options.batchMax);
-      for (const pending of batch) this.inFlight.set(pending.job.id, pending);
+      const batch = fresh.splice(0, this.options.batchMax);
+      batch.push(...backlog.splice(0, this.options.batchMax - batch.length));
+      const now = performance.now();
+      for (const pending of batch) {
+        pending.waitedMs = now - pending.queuedAt;
+        pending.batchSize = batch.length;
+        this.inFlight.set(pending.job.id, pending);
+      }
       pooled.busy = true;
       pooled.batch = batch.map((pending) => pending.job.id);
+      this.options.onDispatch?.(batch.map((pending) => pending.job.imagePath));
       pooled.worker.postMessage({ type: 'classify', jobs: batch.map((pending) => pending.job) });
     }
-    this.wakeRoomWaiters();
   }
 
-  private wakeRoomWaiters(): void {
-    while (this.roomWaiters.length > 0 && (this.closed || this.hasRoom)) this.roomWaiters.shift()!();
+  private settle(pending: Pending | undefined, outcome: JobOutcome): void {
+    pending?.resolve({ ...outcome, waitedMs: pending.waitedMs, batchSize: pending.batchSize });
   }
 
   private onResults(pooled: PooledWorker, outcomes: readonly JobOutcome[]): void {
@@ -170,7 +208,7 @@ export class ClassifierPool {
     for (const outcome of outcomes) {
       const pending = this.inFlight.get(outcome.id);
       this.inFlight.delete(outcome.id);
-      pending?.resolve(outcome);
+      this.settle(pending, outcome);
     }
     this.dispatch();
   }
@@ -180,7 +218,7 @@ export class ClassifierPool {
     const index = this.workers.indexOf(pooled);
     if (index >= 0) this.workers.splice(index, 1);
     for (const id of pooled.batch) {
-      this.inFlight.get(id)?.resolve({
+      this.settle(this.inFlight.get(id), {
         id,
         ok: false,
         reason: 'failed',

@@ -292,7 +292,7 @@ export class Environment {
 
   @Setting({
     accepts: 'an integer from 1 to 64',
-    description: 'Worker threads that decode and classify images.',
+    description: 'Worker threads of the classifier process that decode and classify images.',
   })
   @Transform(parseInteger)
   @IsInt()
@@ -303,7 +303,7 @@ export class Environment {
   @Setting({
     accepts: 'an integer from 1 to 100000',
     description:
-      'Images waiting for a worker, at most; past it images stay pending on disk and are picked up when the queue drains.',
+      'Fresh images waiting for the classifier, at most; past it images stay pending on disk and are picked up when the queue drains.',
   })
   @Transform(parseInteger)
   @IsInt()
@@ -324,14 +324,25 @@ export class Environment {
   @Setting({
     accepts: 'an integer from 0 to 19 (0: leave priorities alone)',
     description:
-      'Niceness given to every thread but the event loop (classifier workers, their decodes) while analysis runs, so ' +
-      'that the loop answering the cameras gets the cores first. Linux only.',
+      'Niceness of the classifier process, every one of its threads (workers, decodes), so that the gateway, whose ' +
+      'event loop answers the cameras, gets the cores first. Linux only.',
   })
   @Transform(parseInteger)
   @IsInt()
   @Min(0)
   @Max(19)
   BACKGROUND_THREADS_NICE = 10;
+
+  @Setting({
+    accepts: 'true or false',
+    description:
+      "Run the classifier process under Linux's SCHED_IDLE policy (set with chrt): it gets only the CPU time " +
+      'the gateway and every other process leave, and yields it at once to any of them that wakes. false: its ' +
+      'niceness alone.',
+  })
+  @Transform(parseBoolean)
+  @IsBoolean()
+  CLASSIFIER_IDLE_POLICY = true;
 
   @Setting({
     accepts: 'comma-separated labels',

@@ -74,7 +74,11 @@ export class GatewayHealth implements OnModuleDestroy {
     const check = this.indicators.check('model');
     if (!this.env.ANALYSIS_ENABLED) return check.up({ analysis: 'disabled' });
     const model = this.classification.model;
-    if (!model) return check.down({ message: `no model loaded from ${this.env.MODEL_DIR}` });
+    if (!model) {
+      return check.down({
+        message: this.classification.unavailableReason ?? `no model loaded from ${this.env.MODEL_DIR}`,
+      });
+    }
     return check.up({ backend: model.backend, modelId: model.modelId, labels: model.labels });
   }
 

@@ -45,6 +45,8 @@ export class GatewayProcess {
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       ANALYSIS_ENABLED: 'false',
+      // As in test/support/gateway.ts: a share of the CPU for the classifier on a busy machine.
+      CLASSIFIER_IDLE_POLICY: 'false',
       // As `npm start` and the Docker image run it.
       UV_USE_IO_URING: '0',
       ...settings,

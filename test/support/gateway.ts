@@ -71,6 +71,9 @@ async function startIn(
     LOG_LEVEL: 'error',
     // No model in the tests: every result says "analysis unavailable", still pushed as op 4.
     ANALYSIS_ENABLED: 'false',
+    // Tests share the machine with other work, which SCHED_IDLE would let starve the classifier
+    // for seconds; its niceness keeps it a share (the policy itself: classifier-supervisor.spec).
+    CLASSIFIER_IDLE_POLICY: 'false',
     SHUTDOWN_GRACE_MS: 1000,
     ...settings,
   });
