@@ -1,5 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import type { ClassifyJob, FromWorker, JobOutcome, ModelInfo, WorkerOptions } from './worker-protocol.js';
+import type {
+  ClassifyJob,
+  FromWorker,
+  JobOutcome,
+  ModelChoice,
+  ModelInfo,
+  WorkerModels,
+  WorkerOptions,
+} from './worker-protocol.js';
 
 /**
  * Which queue an image waits in: `fresh` (just stored, its camera may be waiting for the verdict)
@@ -13,6 +21,8 @@ export type ClassifiedImage = JobOutcome & {
   readonly waitedMs: number;
   /** Images in its batch (0 when it never went). */
   readonly batchSize: number;
+  /** The models of the worker that classified it (none when it never went to one). */
+  readonly models?: WorkerModels;
 };
 
 /** A model that could not be loaded: start-up stops with this message. */
@@ -30,9 +40,13 @@ const WORKER_YOUNG_GENERATION_MB = 4;
 
 interface PooledWorker {
   readonly worker: Worker;
+  readonly models: WorkerModels;
   busy: boolean;
   /** Ids of the jobs it is classifying. */
   batch: number[];
+  /** Of a generation that was replaced: it finishes its batch, then ends. */
+  retiring: boolean;
+  crashed: boolean;
 }
 
 interface Pending {
@@ -44,6 +58,8 @@ interface Pending {
 }
 
 export interface PoolOptions extends WorkerOptions {
+  /** At start, a shadow model that fails to load leaves the pool without one (logged) instead of failing. */
+  readonly onShadowFailure?: (message: string) => void;
   readonly workers: number;
   /** Most images waiting in the fresh lane. */
   readonly queueMax: number;
@@ -58,19 +74,34 @@ export interface PoolOptions extends WorkerOptions {
  * Worker threads that decode and classify images (in the classifier process, apart from the
  * gateway's event loop). Jobs wait in two bounded lanes, fresh images first; an idle worker takes
  * up to `batchMax` of them at once (one inference for the batch).
+ *
+ * Its workers are one generation: they run the same models. `useModels` starts a new generation
+ * beside the one at work and, once every new worker has loaded its models, hands it the lanes; the
+ * old workers finish the batch they are on and end. Nothing waits for the load, nothing queued is
+ * lost, and every outcome carries the models that made it.
  */
 export class ClassifierPool {
-  private readonly workers: PooledWorker[] = [];
+  private workers: PooledWorker[] = [];
+  private readonly retiring = new Set<PooledWorker>();
   private readonly lanes: Record<Lane, Pending[]> = { fresh: [], backlog: [] };
   private readonly inFlight = new Map<number, Pending>();
   private nextId = 0;
-  private modelInfo: ModelInfo | undefined;
+  private choice: ModelChoice;
+  private current: WorkerModels | undefined;
   private closed = false;
 
-  constructor(private readonly options: PoolOptions) {}
+  constructor(private readonly options: PoolOptions) {
+    this.choice = options.models;
+  }
 
+  /** The active model of the workers at work. */
   get model(): ModelInfo | undefined {
-    return this.modelInfo;
+    return this.current?.active;
+  }
+
+  /** The models of the workers at work (the shadow one beside the active one, when there is one). */
+  get models(): WorkerModels | undefined {
+    return this.current;
   }
 
   /** Images waiting for a worker, both lanes. */
@@ -93,16 +124,50 @@ export class ClassifierPool {
 
   /** Starts every worker and waits until each has loaded the model; throws `ModelLoadError` otherwise. */
   async start(): Promise<ModelInfo> {
+    const workers = await this.generation(this.choice, false);
+    this.workers = workers;
+    this.current = workers[0]!.models;
+    this.dispatch();
+    return this.current.active;
+  }
+
+  /**
+   * Runs `choice` from now on: a new generation of workers loads it while the current one goes on
+   * classifying; once all have loaded it, they take over. Throws `ModelLoadError` (and keeps the
+   * models in use) when a model, the shadow one included, cannot be loaded.
+   */
+  async useModels(choice: ModelChoice): Promise<WorkerModels> {
+    const workers = await this.generation(choice, true);
+    if (this.closed) {
+      await Promise.all(workers.map(({ worker }) => worker.terminate()));
+      throw new ModelLoadError('classifier closed');
+    }
+    const previous = this.workers;
+    this.workers = workers;
+    this.choice = choice;
+    this.current = workers[0]!.models;
+    for (const pooled of previous) {
+      if (pooled.busy) {
+        pooled.retiring = true;
+        this.retiring.add(pooled);
+      } else void pooled.worker.terminate();
+    }
+    this.dispatch();
+    return this.current;
+  }
+
+  /** Starts one worker per `workers` for `choice`; all of them ready, or none left running. */
+  private async generation(choice: ModelChoice, requireShadow: boolean): Promise<PooledWorker[]> {
     const started = await Promise.allSettled(
-      Array.from({ length: this.options.workers }, () => this.spawn()),
+      Array.from({ length: this.options.workers }, () => this.spawn(choice, requireShadow)),
     );
     const failure = started.find((result) => result.status === 'rejected');
-    if (failure) {
-      await this.close();
-      throw failure.reason;
+    const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    if (failure || workers.some((pooled) => pooled.crashed)) {
+      await Promise.all(workers.map(({ worker }) => worker.terminate()));
+      throw failure?.reason ?? new ModelLoadError('a classifier worker crashed after loading its models');
     }
-    this.modelInfo = (started[0] as PromiseFulfilledResult<ModelInfo>).value;
-    return this.modelInfo;
+    return workers;
   }
 
   /** Queues an image; undefined when its lane is full (the caller keeps it for later). */
@@ -142,17 +207,20 @@ export class ClassifierPool {
     this.lanes.fresh.length = 0;
     this.lanes.backlog.length = 0;
     this.inFlight.clear();
-    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
-    this.workers.length = 0;
+    const workers = [...this.workers, ...this.retiring];
+    this.workers = [];
+    this.retiring.clear();
+    await Promise.all(workers.map(({ worker }) => worker.terminate()));
   }
 
-  private spawn(): Promise<ModelInfo> {
+  /** One worker for `choice`, resolved once it has loaded its models (it does not take work yet). */
+  private spawn(choice: ModelChoice, requireShadow: boolean): Promise<PooledWorker> {
     const worker = new Worker(new URL('./classifier.worker.js', import.meta.url), {
-      workerData: { modelDir: this.options.modelDir, backend: this.options.backend } satisfies WorkerOptions,
+      workerData: { models: choice, backend: this.options.backend } satisfies WorkerOptions,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
-    const pooled: PooledWorker = { worker, busy: true, batch: [] };
-    return new Promise<ModelInfo>((resolve, reject) => {
+    return new Promise<PooledWorker>((resolve, reject) => {
+      let pooled: PooledWorker | undefined;
       const onStartupError = (error: Error) =>
         reject(new ModelLoadError(`classifier worker failed to start: ${error.message}`));
       worker.once('error', onStartupError);
@@ -160,18 +228,22 @@ export class ClassifierPool {
         switch (message.type) {
           case 'ready':
             worker.off('error', onStartupError);
-            worker.on('error', (error) => this.onWorkerCrash(pooled, error));
-            pooled.busy = false;
-            this.workers.push(pooled);
-            resolve(message.model);
-            this.dispatch();
+            if (message.shadowFailure !== undefined && requireShadow) {
+              reject(new ModelLoadError(message.shadowFailure));
+              void worker.terminate();
+              return;
+            }
+            if (message.shadowFailure !== undefined) this.options.onShadowFailure?.(message.shadowFailure);
+            pooled = { worker, models: message.models, busy: false, batch: [], retiring: false, crashed: false };
+            worker.on('error', (error) => this.onWorkerCrash(pooled!, error));
+            resolve(pooled);
             break;
           case 'load-failed':
             reject(new ModelLoadError(message.message));
             void worker.terminate();
             break;
           case 'results':
-            this.onResults(pooled, message.outcomes);
+            if (pooled) this.onResults(pooled, message.outcomes);
             break;
         }
       });
@@ -198,8 +270,8 @@ export class ClassifierPool {
     }
   }
 
-  private settle(pending: Pending | undefined, outcome: JobOutcome): void {
-    pending?.resolve({ ...outcome, waitedMs: pending.waitedMs, batchSize: pending.batchSize });
+  private settle(pending: Pending | undefined, outcome: JobOutcome, models?: WorkerModels): void {
+    pending?.resolve({ ...outcome, waitedMs: pending.waitedMs, batchSize: pending.batchSize, models });
   }
 
   private onResults(pooled: PooledWorker, outcomes: readonly JobOutcome[]): void {
@@ -208,15 +280,24 @@ export class ClassifierPool {
     for (const outcome of outcomes) {
       const pending = this.inFlight.get(outcome.id);
       this.inFlight.delete(outcome.id);
-      this.settle(pending, outcome);
+      this.settle(pending, outcome, pooled.models);
+    }
+    if (pooled.retiring) {
+      this.retiring.delete(pooled);
+      void pooled.worker.terminate();
     }
     this.dispatch();
   }
 
-  /** A worker that dies fails its batch (status: analysis unavailable) and is replaced. */
+  /**
+   * A worker that dies fails its batch (status: analysis unavailable) and is replaced by one of the
+   * models in use.
+   */
   private onWorkerCrash(pooled: PooledWorker, error: Error): void {
+    pooled.crashed = true;
     const index = this.workers.indexOf(pooled);
     if (index >= 0) this.workers.splice(index, 1);
+    this.retiring.delete(pooled);
     for (const id of pooled.batch) {
       this.settle(this.inFlight.get(id), {
         id,
@@ -226,6 +307,19 @@ export class ClassifierPool {
       });
       this.inFlight.delete(id);
     }
-    if (!this.closed) void this.spawn().catch(() => undefined);
+    // Retiring, or of a generation still loading (which then fails): not replaced.
+    if (this.closed || index < 0) return;
+    const choice = this.choice;
+    void this.spawn(choice, false)
+      .then((replacement) => {
+        // The models changed while it loaded: the new generation is complete without it.
+        if (this.closed || choice !== this.choice) {
+          void replacement.worker.terminate();
+          return;
+        }
+        this.workers.push(replacement);
+        this.dispatch();
+      })
+      .catch(() => undefined);
   }
 }

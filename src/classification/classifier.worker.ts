@@ -1,6 +1,6 @@
 /**
- * A classifier worker thread: loads the model once, then decodes and classifies the batches the
- * pool sends. Everything slow (JPEG decoding, inference) happens here, never on the main loop.
+ * A classifier worker thread: loads its models once (the active one, and a shadow candidate when
+ * asked for), then decodes and classifies the batches the pool sends. Everything slow (JPEG decoding, inference) happens here, never on the main loop.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -16,7 +16,16 @@ import {
   type LoadedModel,
   type PreprocessedImage,
 } from '#vision';
-import type { ClassifyJob, FromWorker, JobOutcome, ToWorker, WorkerOptions } from './worker-protocol.js';
+import type {
+  ClassifyJob,
+  FromWorker,
+  JobOutcome,
+  ModelInfo,
+  ModelSource,
+  ShadowOutcome,
+  ToWorker,
+  WorkerOptions,
+} from './worker-protocol.js';
 
 const port = parentPort!;
 const options = workerData as WorkerOptions;
@@ -25,9 +34,17 @@ function send(message: FromWorker): void {
   port.postMessage(message);
 }
 
+/**
+ * A hash of model.json and every weight shard it lists, in order: two models of one architecture
+ * (a fine-tuned one and its base) differ by their weights alone.
+ */
 async function modelIdOf(dir: string): Promise<string> {
   const modelJson = await readFile(join(dir, 'model.json'));
-  return createHash('sha256').update(modelJson).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(modelJson);
+  const manifest = (JSON.parse(modelJson.toString('utf8')) as { weightsManifest: { paths: string[] }[] })
+    .weightsManifest;
+  for (const path of manifest.flatMap((group) => group.paths)) hash.update(await readFile(join(dir, path)));
+  return hash.digest('hex').slice(0, 12);
 }
 
 /**
@@ -36,6 +53,16 @@ async function modelIdOf(dir: string): Promise<string> {
  * second core, on a 2-core machine, once the uploads of a burst are in).
  */
 const DECODE_CONCURRENCY = 2;
+
+/** Two models that take the same input take the same decoded pixels. */
+function sameInput(a: LoadedModel, b: LoadedModel): boolean {
+  return (
+    a.input.width === b.input.width &&
+    a.input.height === b.input.height &&
+    a.input.channels === b.input.channels &&
+    JSON.stringify(a.preprocessing) === JSON.stringify(b.preprocessing)
+  );
+}
 
 async function decode(
   model: LoadedModel,
@@ -58,10 +85,11 @@ async function decode(
   }
 }
 
-async function classifyJobs(model: LoadedModel, jobs: readonly ClassifyJob[]): Promise<JobOutcome[]> {
-  const outcomes = new Map<number, JobOutcome>();
-  const decoded: { job: ClassifyJob; image: PreprocessedImage }[] = [];
-  const decodeStarted = performance.now();
+/** Decodes every job for `model`, `DECODE_CONCURRENCY` at a time; results in job order. */
+async function decodeAll(
+  model: LoadedModel,
+  jobs: readonly ClassifyJob[],
+): Promise<Awaited<ReturnType<typeof decode>>[]> {
   const results: Awaited<ReturnType<typeof decode>>[] = new Array(jobs.length);
   let next = 0;
   await Promise.all(
@@ -72,7 +100,44 @@ async function classifyJobs(model: LoadedModel, jobs: readonly ClassifyJob[]): P
       }
     }),
   );
-  for (const result of results) {
+  return results;
+}
+
+/** The shadow model's scores for images the active model classified (its failures are its own). */
+async function shadowOutcomes(
+  active: LoadedModel,
+  shadow: LoadedModel,
+  decoded: readonly { job: ClassifyJob; image: PreprocessedImage }[],
+): Promise<ShadowOutcome[]> {
+  try {
+    let images = decoded.map((entry) => entry.image);
+    if (!sameInput(active, shadow)) {
+      const again = await decodeAll(
+        shadow,
+        decoded.map((entry) => entry.job),
+      );
+      const failed = again.find((result) => !('image' in result));
+      if (failed) throw new Error((failed as { message: string }).message);
+      images = again.map((result) => (result as { image: PreprocessedImage }).image);
+    }
+    const started = performance.now();
+    const results = await classifyBatch(shadow, images);
+    const inferenceMs = (performance.now() - started) / images.length;
+    return results.map((result) => ({ ok: true, scores: result.scores, inferenceMs }));
+  } catch (error) {
+    return decoded.map(() => ({ ok: false, message: (error as Error).message }));
+  }
+}
+
+async function classifyJobs(
+  models: { active: LoadedModel; shadow?: LoadedModel },
+  jobs: readonly ClassifyJob[],
+): Promise<JobOutcome[]> {
+  const { active, shadow } = models;
+  const outcomes = new Map<number, JobOutcome>();
+  const decoded: { job: ClassifyJob; image: PreprocessedImage }[] = [];
+  const decodeStarted = performance.now();
+  for (const result of await decodeAll(active, jobs)) {
     if ('image' in result) decoded.push(result);
     else outcomes.set(result.id, result);
   }
@@ -81,12 +146,21 @@ async function classifyJobs(model: LoadedModel, jobs: readonly ClassifyJob[]): P
     const inferenceStarted = performance.now();
     try {
       const results = await classifyBatch(
-        model,
+        active,
         decoded.map((entry) => entry.image),
       );
       const inferenceMs = (performance.now() - inferenceStarted) / decoded.length;
+      // After the active model's outcomes are known: the shadow's never change them.
+      const shadows = shadow ? await shadowOutcomes(active, shadow, decoded) : undefined;
       decoded.forEach(({ job }, index) =>
-        outcomes.set(job.id, { id: job.id, ok: true, scores: results[index]!.scores, decodeMs, inferenceMs }),
+        outcomes.set(job.id, {
+          id: job.id,
+          ok: true,
+          scores: results[index]!.scores,
+          decodeMs,
+          inferenceMs,
+          ...(shadows ? { shadow: shadows[index] } : {}),
+        }),
       );
     } catch (error) {
       for (const { job } of decoded) {
@@ -97,34 +171,53 @@ async function classifyJobs(model: LoadedModel, jobs: readonly ClassifyJob[]): P
   return jobs.map((job) => outcomes.get(job.id)!);
 }
 
+async function infoOf(source: ModelSource, model: LoadedModel, backend: string): Promise<ModelInfo> {
+  return {
+    name: source.name,
+    backend,
+    labels: model.labels,
+    modelId: await modelIdOf(model.dir),
+    inputSize: [model.input.height, model.input.width],
+  };
+}
+
 async function main(): Promise<void> {
   // Each image is decoded once: libvips' cache would only hold memory. One libvips thread per
   // decode keeps a worker on one core, leaving the other to the loop that answers the cameras.
   sharp.cache(false);
   sharp.concurrency(1);
-  let model: LoadedModel;
+  const { active: activeSource, shadow: shadowSource } = options.models;
+  let active: LoadedModel;
   let backend: string;
   try {
     ({ backend } = await selectBackend(options.backend));
-    model = await loadModel(options.modelDir);
+    active = await loadModel(activeSource.dir);
   } catch (error) {
     send({
       type: 'load-failed',
-      message: `model could not be loaded from ${options.modelDir}: ${(error as Error).message}`,
+      message: `model ${activeSource.name} could not be loaded from ${activeSource.dir}: ${(error as Error).message}`,
     });
     return;
   }
+  let shadow: LoadedModel | undefined;
+  let shadowFailure: string | undefined;
+  if (shadowSource) {
+    try {
+      shadow = await loadModel(shadowSource.dir);
+    } catch (error) {
+      shadowFailure = `model ${shadowSource.name} could not be loaded from ${shadowSource.dir}: ${(error as Error).message}`;
+    }
+  }
   send({
     type: 'ready',
-    model: {
-      backend,
-      labels: model.labels,
-      modelId: await modelIdOf(model.dir),
-      inputSize: [model.input.height, model.input.width],
+    models: {
+      active: await infoOf(activeSource, active, backend),
+      ...(shadow && shadowSource ? { shadow: await infoOf(shadowSource, shadow, backend) } : {}),
     },
+    ...(shadowFailure ? { shadowFailure } : {}),
   });
   port.on('message', (message: ToWorker) => {
-    void classifyJobs(model, message.jobs).then((outcomes) => send({ type: 'results', outcomes }));
+    void classifyJobs({ active, shadow }, message.jobs).then((outcomes) => send({ type: 'results', outcomes }));
   });
 }
 

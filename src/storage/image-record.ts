@@ -28,6 +28,16 @@ export interface ImageRecord {
   };
   /** Added by the classifier once the image is analysed. */
   readonly analysis?: unknown;
+  /** A candidate model's analysis made beside the active one (shadow mode): recorded, never pushed nor published. */
+  readonly shadow?: unknown;
+  /** A person's label for the image (the review page, `PUT /api/images/<id>/review`). */
+  readonly review?: ImageReview;
+}
+
+/** What a reviewer said the image shows, and when. */
+export interface ImageReview {
+  readonly label: string;
+  readonly at: string;
 }
 
 /** What the transfer layer knows of an image when it hands it over for storing. */
