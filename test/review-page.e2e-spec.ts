@@ -12,12 +12,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { CameraDevice, FIRMWARE } from '#camera-emulator';
 import { noisyPhoto } from '../libs/vision/src/testing/noisy-photos.js';
 import type { ImageRecord } from '../src/storage/image-record.js';
 import { startAnalysingTestGateway, type TestGateway } from './support/gateway.js';
-import { eventually, findExecutable, toolGate } from './support/prometheus-tools.js';
+import { openChromium } from './support/chromium.js';
+import { eventually, toolGate } from './support/prometheus-tools.js';
 
 const tools = toolGate(['chromium'], 'chromium');
 
@@ -25,16 +26,6 @@ const tools = toolGate(['chromium'], 'chromium');
 declare const document: {
   readonly body: { readonly dataset: Record<string, string | undefined> };
 };
-
-/** As the machine's notes say Debian's chromium runs here: no sandbox (root), nothing fetched. */
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const TIERS = ['uncertain', 'defect', 'pass'];
 const PHOTOS = 6;
@@ -105,14 +96,7 @@ describe('the review page, in chromium', { skip: tools.skip }, () => {
       cursor = entry.cursor;
     } while (queue.length <= PHOTOS);
     assert.equal(queue.length, PHOTOS, 'every image in the queue, passes sampled at 1');
-    browser = await chromium.launchPersistentContext(join(root, 'chromium-profile'), {
-      executablePath: findExecutable('chromium'),
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1200, height: 900 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    ({ browser, page } = await openChromium(root, pageErrors));
     await page.goto(`${gateway.http}/review`);
   });
 
