@@ -174,7 +174,9 @@ async function measureWithBacklog(
       context.progress(
         `no blocking: ${pings} pings while the classifier works through the backlog (queue ${watch.depth})`,
       );
-      await pinger.series(WARM_UP_PINGS, pingIntervalMs, 1000, () => watch.depth === 0);
+      // Saturated until the whole backlog is classified: its queue can stay empty meanwhile, the
+      // backlog scan finding images about as fast as a pipelined classifier takes them.
+      await pinger.series(WARM_UP_PINGS, pingIntervalMs, 1000, () => watch.classified >= backlog);
       const pid = gateway.process.pid;
       const timed = async (
         run: () => Promise<PingSeries>,
@@ -190,7 +192,7 @@ async function measureWithBacklog(
       await watch.poll();
       const classifiedBefore = { count: watch.classified, at: performance.now() };
       const { series: saturated, scheduling: saturatedScheduling } = await timed(() =>
-        pinger.series(pings, pingIntervalMs, 1000, () => watch.depth === 0),
+        pinger.series(pings, pingIntervalMs, 1000, () => watch.classified >= backlog),
       );
       await watch.poll();
       const classifiedPerSecond =

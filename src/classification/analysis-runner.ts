@@ -82,8 +82,8 @@ export class AnalysisRunner {
     };
   }
 
-  /** Told by the pool as each batch goes to a worker. */
-  dispatched(imagePaths: readonly string[]): void {
+  /** Told by the pool as images leave their lane (their decoding starts). */
+  started(imagePaths: readonly string[]): void {
     const sidecarPaths = imagePaths.map((path) => path.replace(/\.jpg$/, '.json'));
     this.send({ type: 'batch', sidecarPaths, ...this.load });
     // The lane has room again.

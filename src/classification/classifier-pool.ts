@@ -1,13 +1,22 @@
-import { Worker } from 'node:worker_threads';
+import type { PreprocessedImage } from '#vision';
+import {
+  ModelLoadError,
+  spawnWorker,
+  startGeneration,
+  type Generation,
+  type PooledWorker,
+  type WorkerEvents,
+} from './worker-generation.js';
 import type {
-  ClassifyJob,
-  FromWorker,
+  InferenceResult,
   JobOutcome,
   ModelChoice,
   ModelInfo,
   WorkerModels,
   WorkerOptions,
 } from './worker-protocol.js';
+
+export { ModelLoadError } from './worker-generation.js';
 
 /**
  * Which queue an image waits in: `fresh` (just stored, its camera may be waiting for the verdict)
@@ -17,44 +26,35 @@ export type Lane = 'fresh' | 'backlog';
 
 /** A worker's outcome for one image, with how long it waited and how many shared its batch. */
 export type ClassifiedImage = JobOutcome & {
-  /** From `classify()` to its batch going to a worker (0 when it never went). */
+  /** From `classify()` to its decoding starting (0 when it never started). */
   readonly waitedMs: number;
-  /** Images in its batch (0 when it never went). */
+  /** Images in its inference batch (0 when it never got there). */
   readonly batchSize: number;
   /** The models of the worker that classified it (none when it never went to one). */
   readonly models?: WorkerModels;
 };
 
-/** A model that could not be loaded: start-up stops with this message. */
-export class ModelLoadError extends Error {
-  override readonly name = 'ModelLoadError';
-}
-
 /**
- * Young generation of a worker's heap. A worker allocates little and briefly per image (the
- * tensors live in the backend's memory), and V8's default young generation, touched in full as it
- * cycles, stayed resident: measured in the bench's 255-device fleet, 4 MB instead of the default
- * took the gateway's peak RSS from 322 to 276 MB.
+ * Decodes at a time. The pool runs in the classifier process, whose every thread yields to the
+ * gateway: a second decode, or decoding beside inference, only takes a core the gateway leaves
+ * idle (the second core, on a 2-core machine, once the uploads of a burst are in).
  */
-const WORKER_YOUNG_GENERATION_MB = 4;
-
-interface PooledWorker {
-  readonly worker: Worker;
-  readonly models: WorkerModels;
-  busy: boolean;
-  /** Ids of the jobs it is classifying. */
-  batch: number[];
-  /** Of a generation that was replaced: it finishes its batch, then ends. */
-  retiring: boolean;
-  crashed: boolean;
-}
+const DECODE_CONCURRENCY = 2;
 
 interface Pending {
-  readonly job: ClassifyJob;
+  readonly id: number;
+  readonly imagePath: string;
+  readonly lane: Lane;
   readonly queuedAt: number;
   readonly resolve: (outcome: ClassifiedImage) => void;
   waitedMs: number;
   batchSize: number;
+  decodeMs: number;
+  /** The generation it was decoded for, and the pixels. */
+  decodedFor?: Generation;
+  image?: PreprocessedImage;
+  shadowImage?: PreprocessedImage | null;
+  shadowError?: string;
 }
 
 export interface PoolOptions extends WorkerOptions {
@@ -66,52 +66,67 @@ export interface PoolOptions extends WorkerOptions {
   readonly batchMax: number;
   /** Most images waiting in the backlog lane (default: one batch per worker). */
   readonly backlogMax?: number;
-  /** Told the images of each batch as it goes to a worker. */
-  readonly onDispatch?: (imagePaths: readonly string[]) => void;
+  /** Told the images whose decoding starts: were the process to die now, it would be on them. */
+  readonly onStarted?: (imagePaths: readonly string[]) => void;
 }
 
 /**
- * Worker threads that decode and classify images (in the classifier process, apart from the
- * gateway's event loop). Jobs wait in two bounded lanes, fresh images first; an idle worker takes
- * up to `batchMax` of them at once (one inference for the batch).
+ * Classifies images in a pipeline: this thread reads and decodes them (two at a time, on the
+ * libuv pool) while worker threads run the model on the ones already decoded, an idle worker
+ * taking up to `batchMax` of them as one batch. Jobs wait in two bounded lanes, fresh images first.
  *
  * Its workers are one generation: they run the same models. `useModels` starts a new generation
- * beside the one at work and, once every new worker has loaded its models, hands it the lanes; the
- * old workers finish the batch they are on and end. Nothing waits for the load, nothing queued is
- * lost, and every outcome carries the models that made it.
+ * beside the one at work and, once every new worker has loaded its models, hands it the lanes
+ * (images decoded for the old one are decoded again); the old workers finish the batch they are
+ * on and end. Nothing waits for the load, nothing queued is lost, and every outcome carries the
+ * models that made it.
  */
 export class ClassifierPool {
-  private workers: PooledWorker[] = [];
+  private current: Generation | undefined;
   private readonly retiring = new Set<PooledWorker>();
   private readonly lanes: Record<Lane, Pending[]> = { fresh: [], backlog: [] };
-  private readonly inFlight = new Map<number, Pending>();
+  /** Every job not yet settled, wherever it is (a lane, decoding, decoded, in a worker). */
+  private readonly unsettled = new Map<number, Pending>();
+  private readonly decoded: Pending[] = [];
+  private decoding = 0;
   private nextId = 0;
-  private choice: ModelChoice;
-  private current: WorkerModels | undefined;
   private closed = false;
 
-  constructor(private readonly options: PoolOptions) {
-    this.choice = options.models;
+  private readonly events: WorkerEvents = {
+    onResults: (pooled, results) => this.onResults(pooled, results),
+    onCrash: (pooled, error) => this.onWorkerCrash(pooled, error),
+    onShadowFailure: (message) => this.options.onShadowFailure?.(message),
+  };
+
+  constructor(private readonly options: PoolOptions) {}
+
+  /** Starts one worker per `workers` for `choice`; all of them ready, or none left running. */
+  private generation(choice: ModelChoice, requireShadow: boolean): Promise<Generation> {
+    return startGeneration(
+      { choice, backend: this.options.backend, requireShadow },
+      this.options.workers,
+      this.events,
+    );
   }
 
   /** The active model of the workers at work. */
   get model(): ModelInfo | undefined {
-    return this.current?.active;
+    return this.current?.models.active;
   }
 
   /** The models of the workers at work (the shadow one beside the active one, when there is one). */
   get models(): WorkerModels | undefined {
-    return this.current;
+    return this.current?.models;
   }
 
-  /** Images waiting for a worker, both lanes. */
+  /** Images waiting for their turn, both lanes. */
   get queueDepth(): number {
     return this.lanes.fresh.length + this.lanes.backlog.length;
   }
 
   /** Images queued or being classified. */
   get backlog(): number {
-    return this.queueDepth + this.inFlight.size;
+    return this.unsettled.size;
   }
 
   hasRoom(lane: Lane = 'fresh'): boolean {
@@ -124,11 +139,9 @@ export class ClassifierPool {
 
   /** Starts every worker and waits until each has loaded the model; throws `ModelLoadError` otherwise. */
   async start(): Promise<ModelInfo> {
-    const workers = await this.generation(this.choice, false);
-    this.workers = workers;
-    this.current = workers[0]!.models;
-    this.dispatch();
-    return this.current.active;
+    this.current = await this.generation(this.options.models, false);
+    this.pump();
+    return this.current.models.active;
   }
 
   /**
@@ -137,66 +150,51 @@ export class ClassifierPool {
    * models in use) when a model, the shadow one included, cannot be loaded.
    */
   async useModels(choice: ModelChoice): Promise<WorkerModels> {
-    const workers = await this.generation(choice, true);
+    const next = await this.generation(choice, true);
     if (this.closed) {
-      await Promise.all(workers.map(({ worker }) => worker.terminate()));
+      await Promise.all(next.workers.map(({ worker }) => worker.terminate()));
       throw new ModelLoadError('classifier closed');
     }
-    const previous = this.workers;
-    this.workers = workers;
-    this.choice = choice;
-    this.current = workers[0]!.models;
-    for (const pooled of previous) {
+    const previous = this.current;
+    this.current = next;
+    for (const pooled of previous?.workers ?? []) {
       if (pooled.busy) {
         pooled.retiring = true;
         this.retiring.add(pooled);
       } else void pooled.worker.terminate();
     }
-    this.dispatch();
-    return this.current;
-  }
-
-  /** Starts one worker per `workers` for `choice`; all of them ready, or none left running. */
-  private async generation(choice: ModelChoice, requireShadow: boolean): Promise<PooledWorker[]> {
-    const started = await Promise.allSettled(
-      Array.from({ length: this.options.workers }, () => this.spawn(choice, requireShadow)),
-    );
-    const failure = started.find((result) => result.status === 'rejected');
-    const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    if (failure || workers.some((pooled) => pooled.crashed)) {
-      await Promise.all(workers.map(({ worker }) => worker.terminate()));
-      throw failure?.reason ?? new ModelLoadError('a classifier worker crashed after loading its models');
-    }
-    return workers;
+    // Decoded for the old models: back to the head of their lanes, in order.
+    for (const pending of this.decoded.splice(0).reverse()) this.requeue(pending);
+    this.pump();
+    return next.models;
   }
 
   /** Queues an image; undefined when its lane is full (the caller keeps it for later). */
   classify(imagePath: string, lane: Lane = 'fresh'): Promise<ClassifiedImage> | undefined {
     if (this.closed || !this.hasRoom(lane)) return undefined;
     const promise = new Promise<ClassifiedImage>((resolve) => {
-      this.lanes[lane].push({
-        job: { id: this.nextId++, imagePath },
+      const pending: Pending = {
+        id: this.nextId++,
+        imagePath,
+        lane,
         queuedAt: performance.now(),
         resolve,
         waitedMs: 0,
         batchSize: 0,
-      });
+        decodeMs: 0,
+      };
+      this.lanes[lane].push(pending);
+      this.unsettled.set(pending.id, pending);
     });
-    this.dispatch();
+    this.pump();
     return promise;
-  }
-
-  /** Resolves once nothing is queued or being classified, or after `timeoutMs`. */
-  async idle(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.backlog > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of [...this.lanes.fresh, ...this.lanes.backlog, ...this.inFlight.values()]) {
+    for (const pending of this.unsettled.values()) {
       pending.resolve({
-        id: pending.job.id,
+        id: pending.id,
         ok: false,
         reason: 'closed',
         message: 'classifier closed',
@@ -204,89 +202,131 @@ export class ClassifierPool {
         batchSize: 0,
       });
     }
+    this.unsettled.clear();
     this.lanes.fresh.length = 0;
     this.lanes.backlog.length = 0;
-    this.inFlight.clear();
-    const workers = [...this.workers, ...this.retiring];
-    this.workers = [];
+    this.decoded.length = 0;
+    const workers = [...(this.current?.workers ?? []), ...this.retiring];
+    this.current?.workers.splice(0);
     this.retiring.clear();
     await Promise.all(workers.map(({ worker }) => worker.terminate()));
   }
 
-  /** One worker for `choice`, resolved once it has loaded its models (it does not take work yet). */
-  private spawn(choice: ModelChoice, requireShadow: boolean): Promise<PooledWorker> {
-    const worker = new Worker(new URL('./classifier.worker.js', import.meta.url), {
-      workerData: { models: choice, backend: this.options.backend } satisfies WorkerOptions,
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  private requeue(pending: Pending): void {
+    Object.assign(pending, {
+      decodedFor: undefined,
+      image: undefined,
+      shadowImage: undefined,
+      shadowError: undefined,
     });
-    return new Promise<PooledWorker>((resolve, reject) => {
-      let pooled: PooledWorker | undefined;
-      const onStartupError = (error: Error) =>
-        reject(new ModelLoadError(`classifier worker failed to start: ${error.message}`));
-      worker.once('error', onStartupError);
-      worker.on('message', (message: FromWorker) => {
-        switch (message.type) {
-          case 'ready':
-            worker.off('error', onStartupError);
-            if (message.shadowFailure !== undefined && requireShadow) {
-              reject(new ModelLoadError(message.shadowFailure));
-              void worker.terminate();
-              return;
-            }
-            if (message.shadowFailure !== undefined) this.options.onShadowFailure?.(message.shadowFailure);
-            pooled = { worker, models: message.models, busy: false, batch: [], retiring: false, crashed: false };
-            worker.on('error', (error) => this.onWorkerCrash(pooled!, error));
-            resolve(pooled);
-            break;
-          case 'load-failed':
-            reject(new ModelLoadError(message.message));
-            void worker.terminate();
-            break;
-          case 'results':
-            if (pooled) this.onResults(pooled, message.outcomes);
-            break;
-        }
-      });
-    });
+    this.lanes[pending.lane].unshift(pending);
   }
 
-  private dispatch(): void {
+  /** Starts decodes while there is room for them, and gives decoded images to idle workers. */
+  private pump(): void {
+    const generation = this.current;
+    if (this.closed || !generation) return;
     const { fresh, backlog } = this.lanes;
-    for (const pooled of this.workers) {
-      if (fresh.length + backlog.length === 0) break;
+    const decodedMax = this.options.batchMax * Math.max(1, generation.workers.length);
+    const started: string[] = [];
+    while (
+      this.decoding < DECODE_CONCURRENCY &&
+      this.decoding + this.decoded.length < decodedMax &&
+      fresh.length + backlog.length > 0
+    ) {
+      const pending = (fresh.length > 0 ? fresh : backlog).shift()!;
+      pending.waitedMs = performance.now() - pending.queuedAt;
+      this.decoding++;
+      started.push(pending.imagePath);
+      void this.decode(pending, generation).then(() => this.onDecoded(pending, generation));
+    }
+    if (started.length > 0) this.options.onStarted?.(started);
+    for (const pooled of generation.workers) {
+      if (this.decoded.length === 0) break;
       if (pooled.busy) continue;
-      const batch = fresh.splice(0, this.options.batchMax);
-      batch.push(...backlog.splice(0, this.options.batchMax - batch.length));
-      const now = performance.now();
-      for (const pending of batch) {
-        pending.waitedMs = now - pending.queuedAt;
-        pending.batchSize = batch.length;
-        this.inFlight.set(pending.job.id, pending);
-      }
-      pooled.busy = true;
-      pooled.batch = batch.map((pending) => pending.job.id);
-      this.options.onDispatch?.(batch.map((pending) => pending.job.imagePath));
-      pooled.worker.postMessage({ type: 'classify', jobs: batch.map((pending) => pending.job) });
+      this.send(pooled, this.decoded.splice(0, this.options.batchMax));
     }
   }
 
-  private settle(pending: Pending | undefined, outcome: JobOutcome, models?: WorkerModels): void {
-    pending?.resolve({ ...outcome, waitedMs: pending.waitedMs, batchSize: pending.batchSize, models });
+  /** Decodes for the generation's models: the active one's input, and the shadow's when it differs. */
+  private async decode(pending: Pending, generation: Generation): Promise<void> {
+    const decoded = await generation.decoder.decode(pending.imagePath);
+    if (!decoded.ok) {
+      this.settle(pending, { id: pending.id, ok: false, reason: decoded.reason, message: decoded.message });
+      return;
+    }
+    pending.decodedFor = generation;
+    pending.image = decoded.image;
+    pending.decodeMs = decoded.decodeMs;
+    if (!generation.shadowDecoder) return;
+    const forShadow = await generation.shadowDecoder.decode(pending.imagePath);
+    pending.shadowImage = forShadow.ok ? forShadow.image : null;
+    pending.shadowError = forShadow.ok ? undefined : forShadow.message;
   }
 
-  private onResults(pooled: PooledWorker, outcomes: readonly JobOutcome[]): void {
+  private onDecoded(pending: Pending, generation: Generation): void {
+    this.decoding--;
+    if (!this.unsettled.has(pending.id) || !pending.image) return this.pump();
+    if (generation === this.current) this.decoded.push(pending);
+    // The models changed while it was decoded.
+    else this.requeue(pending);
+    this.pump();
+  }
+
+  private send(pooled: PooledWorker, batch: Pending[]): void {
+    for (const pending of batch) pending.batchSize = batch.length;
+    pooled.busy = true;
+    pooled.batch = batch.map((pending) => pending.id);
+    const jobs = batch.map((pending) => ({
+      id: pending.id,
+      image: pending.image!,
+      ...(pending.shadowImage !== undefined ? { shadowImage: pending.shadowImage } : {}),
+    }));
+    const buffers = jobs.flatMap((job) => [job.image, job.shadowImage ?? undefined]);
+    pooled.worker.postMessage(
+      { type: 'classify', jobs },
+      buffers.flatMap((image) => (image ? [image.data.buffer as ArrayBuffer] : [])),
+    );
+    for (const pending of batch) Object.assign(pending, { image: undefined, shadowImage: undefined });
+  }
+
+  private settle(pending: Pending | undefined, outcome: JobOutcome, models?: WorkerModels): void {
+    if (!pending || !this.unsettled.delete(pending.id)) return;
+    pending.resolve({ ...outcome, waitedMs: pending.waitedMs, batchSize: pending.batchSize, models });
+  }
+
+  private onResults(pooled: PooledWorker, results: readonly InferenceResult[]): void {
     pooled.busy = false;
     pooled.batch = [];
-    for (const outcome of outcomes) {
-      const pending = this.inFlight.get(outcome.id);
-      this.inFlight.delete(outcome.id);
-      this.settle(pending, outcome, pooled.models);
+    for (const result of results) {
+      const pending = this.unsettled.get(result.id);
+      if (!pending) continue;
+      const shadow =
+        result.ok && result.shadow && pending.shadowError !== undefined
+          ? { ok: false as const, message: `not decoded for the shadow model: ${pending.shadowError}` }
+          : result.ok
+            ? result.shadow
+            : undefined;
+      this.settle(
+        pending,
+        result.ok
+          ? {
+              id: result.id,
+              ok: true,
+              scores: result.scores,
+              decodeMs: pending.decodeMs,
+              inferenceMs: result.inferenceMs,
+              ...(shadow ? { shadow } : {}),
+            }
+          : { id: result.id, ok: false, reason: 'failed', message: result.message },
+        pooled.models,
+      );
     }
     if (pooled.retiring) {
       this.retiring.delete(pooled);
       void pooled.worker.terminate();
     }
-    this.dispatch();
+    this.pump();
   }
 
   /**
@@ -295,30 +335,32 @@ export class ClassifierPool {
    */
   private onWorkerCrash(pooled: PooledWorker, error: Error): void {
     pooled.crashed = true;
-    const index = this.workers.indexOf(pooled);
-    if (index >= 0) this.workers.splice(index, 1);
+    const generation = this.current;
+    const index = generation ? generation.workers.indexOf(pooled) : -1;
+    if (generation && index >= 0) generation.workers.splice(index, 1);
     this.retiring.delete(pooled);
     for (const id of pooled.batch) {
-      this.settle(this.inFlight.get(id), {
+      this.settle(this.unsettled.get(id), {
         id,
         ok: false,
         reason: 'failed',
         message: `classifier worker crashed: ${error.message}`,
       });
-      this.inFlight.delete(id);
     }
     // Retiring, or of a generation still loading (which then fails): not replaced.
-    if (this.closed || index < 0) return;
-    const choice = this.choice;
-    void this.spawn(choice, false)
+    if (this.closed || !generation || index < 0) return;
+    void spawnWorker(
+      { choice: generation.choice, backend: this.options.backend, requireShadow: false },
+      this.events,
+    )
       .then((replacement) => {
         // The models changed while it loaded: the new generation is complete without it.
-        if (this.closed || choice !== this.choice) {
+        if (this.closed || generation !== this.current) {
           void replacement.worker.terminate();
           return;
         }
-        this.workers.push(replacement);
-        this.dispatch();
+        generation.workers.push(replacement);
+        this.pump();
       })
       .catch(() => undefined);
   }

@@ -48,7 +48,7 @@ async function start(
     workers: settings.workers,
     queueMax: settings.queueMax,
     batchMax: settings.batchMax,
-    onDispatch: (imagePaths) => runner?.dispatched(imagePaths),
+    onStarted: (imagePaths) => runner?.started(imagePaths),
     onShadowFailure: (message) =>
       send({
         type: 'log',

@@ -1,26 +1,19 @@
 /**
- * A classifier worker thread: loads its models once (the active one, and a shadow candidate when
- * asked for), then decodes and classifies the batches the pool sends. Everything slow (JPEG decoding, inference) happens here, never on the main loop.
+ * An inference worker thread: loads its models once (the active one, and a shadow candidate when
+ * asked for), then classifies the batches of decoded images the pool sends. Inference blocks this
+ * thread only; the pool's thread meanwhile decodes the next images.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import sharp from 'sharp';
-import {
-  classifyBatch,
-  loadModel,
-  preprocessImage,
-  selectBackend,
-  UndecodableImageError,
-  type LoadedModel,
-  type PreprocessedImage,
-} from '#vision';
+import { classifyBatch, loadModel, selectBackend, type LoadedModel, type PreprocessedImage } from '#vision';
 import type {
-  ClassifyJob,
+  DecodedJob,
   FromWorker,
-  JobOutcome,
+  InferenceResult,
   ModelInfo,
+  ModelInput,
   ModelSource,
   ShadowOutcome,
   ToWorker,
@@ -47,128 +40,52 @@ async function modelIdOf(dir: string): Promise<string> {
   return hash.digest('hex').slice(0, 12);
 }
 
-/**
- * Decodes at a time. The worker is in the classifier process, whose every thread runs at a lower
- * priority than the gateway: a second decode only takes a core the gateway leaves idle (the
- * second core, on a 2-core machine, once the uploads of a burst are in).
- */
-const DECODE_CONCURRENCY = 2;
-
-/** Two models that take the same input take the same decoded pixels. */
-function sameInput(a: LoadedModel, b: LoadedModel): boolean {
-  return (
-    a.input.width === b.input.width &&
-    a.input.height === b.input.height &&
-    a.input.channels === b.input.channels &&
-    JSON.stringify(a.preprocessing) === JSON.stringify(b.preprocessing)
-  );
-}
-
-async function decode(
-  model: LoadedModel,
-  job: ClassifyJob,
-): Promise<{ job: ClassifyJob; image: PreprocessedImage } | JobOutcome> {
+/** The shadow model's scores for the images the active model classified (its failures are its own). */
+async function shadowOutcomes(shadow: LoadedModel, jobs: readonly DecodedJob[]): Promise<ShadowOutcome[]> {
+  const images = jobs.map((job) => (job.shadowImage === undefined ? job.image : job.shadowImage));
+  const decoded = images.flatMap((image) => (image === null ? [] : [image]));
+  const outcomes: ShadowOutcome[] = images.map(() => ({
+    ok: false,
+    message: 'not decoded for the shadow model',
+  }));
+  if (decoded.length === 0) return outcomes;
   try {
-    const bytes = await readFile(job.imagePath);
-    return {
-      job,
-      image: await preprocessImage(bytes, { size: model.input, preprocessing: model.preprocessing }),
-    };
+    const startedAt = performance.now();
+    const results = await classifyBatch(shadow, decoded as PreprocessedImage[]);
+    const inferenceMs = (performance.now() - startedAt) / decoded.length;
+    let next = 0;
+    images.forEach((image, index) => {
+      if (image !== null) outcomes[index] = { ok: true, scores: results[next++]!.scores, inferenceMs };
+    });
+    return outcomes;
   } catch (error) {
-    const undecodable = error instanceof UndecodableImageError;
-    return {
-      id: job.id,
-      ok: false,
-      reason: undecodable ? 'undecodable' : 'failed',
-      message: (error as Error).message,
-    };
+    return images.map(() => ({ ok: false, message: (error as Error).message }));
   }
 }
 
-/** Decodes every job for `model`, `DECODE_CONCURRENCY` at a time; results in job order. */
-async function decodeAll(
-  model: LoadedModel,
-  jobs: readonly ClassifyJob[],
-): Promise<Awaited<ReturnType<typeof decode>>[]> {
-  const results: Awaited<ReturnType<typeof decode>>[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(DECODE_CONCURRENCY, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const index = next++;
-        results[index] = await decode(model, jobs[index]!);
-      }
-    }),
-  );
-  return results;
-}
-
-/** The shadow model's scores for images the active model classified (its failures are its own). */
-async function shadowOutcomes(
-  active: LoadedModel,
-  shadow: LoadedModel,
-  decoded: readonly { job: ClassifyJob; image: PreprocessedImage }[],
-): Promise<ShadowOutcome[]> {
-  try {
-    let images = decoded.map((entry) => entry.image);
-    if (!sameInput(active, shadow)) {
-      const again = await decodeAll(
-        shadow,
-        decoded.map((entry) => entry.job),
-      );
-      const failed = again.find((result) => !('image' in result));
-      if (failed) throw new Error((failed as { message: string }).message);
-      images = again.map((result) => (result as { image: PreprocessedImage }).image);
-    }
-    const started = performance.now();
-    const results = await classifyBatch(shadow, images);
-    const inferenceMs = (performance.now() - started) / images.length;
-    return results.map((result) => ({ ok: true, scores: result.scores, inferenceMs }));
-  } catch (error) {
-    return decoded.map(() => ({ ok: false, message: (error as Error).message }));
-  }
-}
-
-async function classifyJobs(
+async function infer(
   models: { active: LoadedModel; shadow?: LoadedModel },
-  jobs: readonly ClassifyJob[],
-): Promise<JobOutcome[]> {
-  const { active, shadow } = models;
-  const outcomes = new Map<number, JobOutcome>();
-  const decoded: { job: ClassifyJob; image: PreprocessedImage }[] = [];
-  const decodeStarted = performance.now();
-  for (const result of await decodeAll(active, jobs)) {
-    if ('image' in result) decoded.push(result);
-    else outcomes.set(result.id, result);
+  jobs: readonly DecodedJob[],
+): Promise<InferenceResult[]> {
+  const startedAt = performance.now();
+  try {
+    const results = await classifyBatch(
+      models.active,
+      jobs.map((job) => job.image),
+    );
+    const inferenceMs = (performance.now() - startedAt) / jobs.length;
+    // After the active model's outcomes are known: the shadow's never change them.
+    const shadows = models.shadow ? await shadowOutcomes(models.shadow, jobs) : undefined;
+    return jobs.map((job, index) => ({
+      id: job.id,
+      ok: true,
+      scores: results[index]!.scores,
+      inferenceMs,
+      ...(shadows ? { shadow: shadows[index] } : {}),
+    }));
+  } catch (error) {
+    return jobs.map((job) => ({ id: job.id, ok: false, message: (error as Error).message }));
   }
-  const decodeMs = (performance.now() - decodeStarted) / Math.max(1, jobs.length);
-  if (decoded.length > 0) {
-    const inferenceStarted = performance.now();
-    try {
-      const results = await classifyBatch(
-        active,
-        decoded.map((entry) => entry.image),
-      );
-      const inferenceMs = (performance.now() - inferenceStarted) / decoded.length;
-      // After the active model's outcomes are known: the shadow's never change them.
-      const shadows = shadow ? await shadowOutcomes(active, shadow, decoded) : undefined;
-      decoded.forEach(({ job }, index) =>
-        outcomes.set(job.id, {
-          id: job.id,
-          ok: true,
-          scores: results[index]!.scores,
-          decodeMs,
-          inferenceMs,
-          ...(shadows ? { shadow: shadows[index] } : {}),
-        }),
-      );
-    } catch (error) {
-      for (const { job } of decoded) {
-        outcomes.set(job.id, { id: job.id, ok: false, reason: 'failed', message: (error as Error).message });
-      }
-    }
-  }
-  return jobs.map((job) => outcomes.get(job.id)!);
 }
 
 async function infoOf(source: ModelSource, model: LoadedModel, backend: string): Promise<ModelInfo> {
@@ -181,11 +98,12 @@ async function infoOf(source: ModelSource, model: LoadedModel, backend: string):
   };
 }
 
+const inputOf = (model: LoadedModel): ModelInput => ({
+  size: model.input,
+  preprocessing: model.preprocessing,
+});
+
 async function main(): Promise<void> {
-  // Each image is decoded once: libvips' cache would only hold memory. One libvips thread per
-  // decode keeps a worker on one core, leaving the other to the loop that answers the cameras.
-  sharp.cache(false);
-  sharp.concurrency(1);
   const { active: activeSource, shadow: shadowSource } = options.models;
   let active: LoadedModel;
   let backend: string;
@@ -214,10 +132,12 @@ async function main(): Promise<void> {
       active: await infoOf(activeSource, active, backend),
       ...(shadow && shadowSource ? { shadow: await infoOf(shadowSource, shadow, backend) } : {}),
     },
+    input: inputOf(active),
+    ...(shadow ? { shadowInput: inputOf(shadow) } : {}),
     ...(shadowFailure ? { shadowFailure } : {}),
   });
   port.on('message', (message: ToWorker) => {
-    void classifyJobs({ active, shadow }, message.jobs).then((outcomes) => send({ type: 'results', outcomes }));
+    void infer({ active, shadow }, message.jobs).then((results) => send({ type: 'results', results }));
   });
 }
 

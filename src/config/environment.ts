@@ -303,7 +303,8 @@ export class Environment {
 
   @Setting({
     accepts: 'an integer from 1 to 64',
-    description: 'Worker threads of the classifier process that decode and classify images.',
+    description:
+      'Worker threads of the classifier process that run the model (images are decoded beside them, two at a time).',
   })
   @Transform(parseInteger)
   @IsInt()
