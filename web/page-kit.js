@@ -25,4 +25,3 @@ export function when(iso) {
     .replace(/\.\d+Z$/, ' UTC')
     .replace(/Z$/, ' UTC');
 }
-

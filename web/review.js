@@ -78,7 +78,11 @@ function render() {
         : 'The end of the queue. ',
       state.after === undefined
         ? ''
-        : element('button', { type: 'button', onclick: () => void load(undefined) }, 'Start again from the top'),
+        : element(
+            'button',
+            { type: 'button', onclick: () => void load(undefined) },
+            'Start again from the top',
+          ),
     );
     parts.model.replaceChildren();
     parts.scores.replaceChildren();

@@ -14,13 +14,7 @@ export interface Figure {
 }
 
 export type Section =
-  | 'packet-path'
-  | 'fleet'
-  | 'classification'
-  | 'no-blocking'
-  | 'http-load'
-  | 'verdict-latency'
-  | 'memory';
+  'packet-path' | 'fleet' | 'classification' | 'no-blocking' | 'http-load' | 'verdict-latency' | 'memory';
 
 export const SECTIONS: readonly Section[] = [
   'packet-path',

@@ -23,6 +23,8 @@ export function serveOpenApi(app: INestApplication): void {
   // Made on the first request, not at start-up: a restarted gateway answers its cameras sooner.
   let document: OpenAPIObject | undefined;
   const documentOnce = (): OpenAPIObject =>
-    (document ??= SwaggerModule.createDocument(app, config, { include: [ApiModule, LiveModule, ModelsModule, ReviewModule] }));
+    (document ??= SwaggerModule.createDocument(app, config, {
+      include: [ApiModule, LiveModule, ModelsModule, ReviewModule],
+    }));
   SwaggerModule.setup(OPENAPI_PATH, app, documentOnce, { jsonDocumentUrl: OPENAPI_JSON_PATH });
 }

@@ -79,6 +79,9 @@ describe('analysis records', () => {
       ['analysed', 'pass', 'good', 'candidate', '0123456789ab', 3],
     );
     const failed = shadowAnalysisOf({ ok: false, message: 'input 32x32 expected' }, candidate, POLICY, AT);
-    assert.deepEqual([failed.status, failed.message, failed.model], ['unavailable', 'input 32x32 expected', 'candidate']);
+    assert.deepEqual(
+      [failed.status, failed.message, failed.model],
+      ['unavailable', 'input 32x32 expected', 'candidate'],
+    );
   });
 });

@@ -101,7 +101,10 @@ export function shadowAnalysisOf(
     ? { id: 0, ok: true, scores: shadow.scores, decodeMs: 0, inferenceMs: shadow.inferenceMs }
     : { id: 0, ok: false, reason: 'failed', message: shadow.message };
   const analysis = analysisOf(outcome, model, policy, { queuedMs: 0 }, now);
-  return { ...analysis, timings: { queuedMs: 0, decodeMs: null, inferenceMs: shadow.ok ? shadow.inferenceMs : null } };
+  return {
+    ...analysis,
+    timings: { queuedMs: 0, decodeMs: null, inferenceMs: shadow.ok ? shadow.inferenceMs : null },
+  };
 }
 
 /** An analysis that could not be made (analysis off, the classifier gave up on the image). */

@@ -42,7 +42,9 @@ export class ModelRequests {
       this.pending.set(requestId, { choice, resolve, reject });
       if (!this.supervisor.send({ type: 'use-models', requestId, models: choice })) {
         this.pending.delete(requestId);
-        reject(new ModelSwapError('unavailable', 'the classifier process is not running (restarting): try again'));
+        reject(
+          new ModelSwapError('unavailable', 'the classifier process is not running (restarting): try again'),
+        );
       }
     });
   }

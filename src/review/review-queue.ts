@@ -47,7 +47,8 @@ export function reviewQueue(images: Iterable<IndexedImage>, passShare: number): 
   const queued: QueuedImage[] = [];
   for (const image of images) {
     const { summary } = image;
-    if (summary.status !== 'analysed' || summary.verdict === null || image.record.review !== undefined) continue;
+    if (summary.status !== 'analysed' || summary.verdict === null || image.record.review !== undefined)
+      continue;
     if (summary.verdict === 'pass' && !inPassSample(image.imageId, passShare)) continue;
     const tier = summary.verdict;
     queued.push({

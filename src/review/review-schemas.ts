@@ -32,7 +32,10 @@ export class ReviewNextSchema {
   tier!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'Pass as `after` to skip this image.' })
   cursor!: string | null;
-  @ApiProperty({ type: RemainingSchema, description: 'Images not reviewed yet in each part, this one included.' })
+  @ApiProperty({
+    type: RemainingSchema,
+    description: 'Images not reviewed yet in each part, this one included.',
+  })
   remaining!: RemainingSchema;
   @ApiProperty({ type: [String], description: "The active model's labels, then those reviewers added." })
   labels!: string[];

@@ -28,7 +28,8 @@ const NEW_LABEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** `GET /api/review/next` */
 export interface ReviewNext {
   /** The image to look at, with every score of its analysis; null when nothing is left. */
-  readonly image: (ImageSummary & { readonly scores: Record<string, number> | null; readonly photo: string }) | null;
+  readonly image:
+    (ImageSummary & { readonly scores: Record<string, number> | null; readonly photo: string }) | null;
   readonly tier: ReviewTier | null;
   /** Pass as `after` for the image behind this one (what skipping it does). */
   readonly cursor: string | null;
@@ -152,7 +153,9 @@ export class ReviewService {
           'send "newLabel": true to add it',
       );
     if (!NEW_LABEL.test(label))
-      throw new BadRequestException('a new label is letters, digits, dots, dashes and underscores, at most 64');
+      throw new BadRequestException(
+        'a new label is letters, digits, dots, dashes and underscores, at most 64',
+      );
     return label;
   }
 
