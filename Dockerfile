@@ -43,7 +43,8 @@ ENV NODE_ENV=production \
     UV_USE_IO_URING=0 \
     STORAGE_DIR=/data/images \
     LOG_FORMAT=json \
-    MODEL_DIR=/app/models/default
+    MODEL_DIR=/app/models/default \
+    MODELS_DIR=/data/models
 COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
@@ -54,9 +55,11 @@ COPY deploy/healthcheck.mjs ./healthcheck.mjs
 # The native backend must load here too, with the runtime image's shared libraries.
 ARG REQUIRE_TFJS_NODE=true
 RUN if [ "$REQUIRE_TFJS_NODE" = "true" ]; then node -e "require('@tensorflow/tfjs-node')"; fi \
-    && mkdir -p /data/images \
+    && mkdir -p /data/images /data/models \
     && chown -R node:node /data
-# The image's files stay root-owned and read-only to the gateway; it writes under /data only.
+# The image's files stay root-owned and read-only to the gateway; it writes under /data only:
+# the images, and the models trained at the plant with the choice of the active one (MODELS_DIR;
+# the image's own model, MODEL_DIR, is listed beside them).
 USER node
 VOLUME ["/data"]
 EXPOSE 44444/udp 3000

@@ -8,8 +8,10 @@ import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LiveModule } from './live/live.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { ModelsModule } from './models/models.module.js';
 import { PingController } from './ping/ping.controller.js';
 import { RetentionModule } from './retention/retention.module.js';
+import { ReviewModule } from './review/review.module.js';
 import { TransfersModule } from './transfers/transfers.module.js';
 import { UdpGatewayModule } from './udp/udp-gateway.module.js';
 import { WebModule } from './web/web.module.js';
@@ -34,6 +36,8 @@ export class AppModule {
         MetricsModule,
         LiveModule,
         ApiModule,
+        ModelsModule,
+        ReviewModule,
         DeliveryModule,
         WebModule,
         GalleryModule,

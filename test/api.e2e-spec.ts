@@ -247,6 +247,14 @@ describe('the JSON API (/api) and its live stream', () => {
       '/api/events',
       '/api/images',
       '/api/images/{day}/{device}/{name}',
+      '/api/images/{day}/{device}/{name}/review',
+      '/api/models',
+      '/api/models/compare',
+      '/api/models/shadow',
+      '/api/models/{name}/activate',
+      '/api/models/{name}/report',
+      '/api/models/{name}/shadow',
+      '/api/review/next',
       '/api/stats',
     ]);
     const page = await fetch(`${base}/api/docs`);

@@ -620,6 +620,9 @@ describe('Dockerfile and .dockerignore', () => {
     assert.equal(runtimeEnv.NODE_ENV, 'production');
     assert.equal(runtimeEnv.STORAGE_DIR, '/data/images');
     assert.equal(runtimeEnv.LOG_FORMAT, 'json');
+    // The gateway runs as a user who cannot write the image's files: the models trained at the
+    // plant, and the record of the active one, live on the volume.
+    assert.equal(runtimeEnv.MODELS_DIR, '/data/models');
   });
 
   it('copies only paths that exist and that .dockerignore lets through', () => {

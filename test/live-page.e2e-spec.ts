@@ -9,10 +9,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { CameraDevice, FIRMWARE } from '#camera-emulator';
 import { startAnalysingTestGateway, type TestGateway } from './support/gateway.js';
-import { findExecutable, toolGate } from './support/prometheus-tools.js';
+import { openChromium } from './support/chromium.js';
+import { toolGate } from './support/prometheus-tools.js';
 
 const tools = toolGate(['chromium'], 'chromium');
 
@@ -26,16 +27,6 @@ declare const document: {
 };
 declare const window: Record<string, unknown>;
 const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
-
-/** As the machine's notes say Debian's chromium runs here: no sandbox (root), nothing fetched. */
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 describe('the live page of the newest images, in chromium', { skip: tools.skip }, () => {
   let gateway: TestGateway;
@@ -78,14 +69,7 @@ describe('the live page of the newest images, in chromium', { skip: tools.skip }
     gateway = await startAnalysingTestGateway();
     base = gateway.http;
     await upload(41);
-    browser = await chromium.launchPersistentContext(join(root, 'chromium-profile'), {
-      executablePath: findExecutable('chromium'),
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1200, height: 900 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    ({ browser, page } = await openChromium(root, pageErrors));
     await page.goto(`${base}/images`);
     await page.waitForSelector('#live-status.live', { timeout: 10_000 });
     // Gone if the page reloads.

@@ -4,6 +4,8 @@
 // shared. Everything shown comes from the API's summaries: one shape for the page, the API and
 // the live events.
 
+import { element, percent, when } from './page-kit.js';
+
 const VERDICTS = ['pass', 'defect', 'uncertain'];
 
 const initial = JSON.parse(document.getElementById('page-data').textContent);
@@ -14,32 +16,6 @@ const state = {
   filter: { device: initial.filter.device, verdict: initial.filter.verdict },
   count: initial.count,
 };
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'className') node.className = value;
-    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function percent(value) {
-  return value === null || value === undefined ? '–' : `${Math.round(value * 100)} %`;
-}
-
-function when(iso) {
-  return iso
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC')
-    .replace(/Z$/, ' UTC');
-}
 
 function matchesFilter(image) {
   const { device, verdict } = state.filter;

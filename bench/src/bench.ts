@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { ClassifierPool } from '../../src/classification/classifier-pool.js';
+import { singleModel } from '../../src/classification/worker-protocol.js';
 import { prepareAssets, tinyModel, type BenchAssets } from './assets.js';
 import type { BenchContext } from './bench-context.js';
 import { SCALES, type BenchOptions } from './bench-options.js';
@@ -67,7 +68,7 @@ async function checkedAssets(workDir: string, progress: (message: string) => voi
     return assets;
   }
   const pool = new ClassifierPool({
-    modelDir: assets.model.dir,
+    models: singleModel(assets.model.dir),
     backend: 'cpu',
     workers: 1,
     queueMax: 1,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { distribution, type Distribution } from '../../apps/esp-sim/src/index.js';
 import { ClassifierPool } from '../../src/classification/classifier-pool.js';
-import type { JobOutcome } from '../../src/classification/worker-protocol.js';
+import { singleModel, type JobOutcome } from '../../src/classification/worker-protocol.js';
 import type { BenchContext } from './bench-context.js';
 
 /** What one backend did. */
@@ -44,7 +44,7 @@ async function measureBackend(context: BenchContext, backend: string): Promise<B
   const paths = context.assets.images.map((image) => join(context.assets.imageDir, image.name));
   const pathAt = (index: number): string => paths[index % paths.length]!;
   const pool = new ClassifierPool({
-    modelDir: context.assets.model.dir,
+    models: singleModel(context.assets.model.dir),
     backend: backend as 'cpu' | 'wasm' | 'tensorflow',
     workers: WORKERS,
     queueMax: Math.max(1000, classifyThroughputImages),

@@ -38,8 +38,10 @@ export class ImageSummarySchema implements ImageSummary {
   label!: string | null;
   @ApiProperty({ nullable: true, type: Number, description: 'The best score, 0 to 1.' })
   confidence!: number | null;
-  @ApiProperty({ nullable: true, type: String, description: "The model's id." })
+  @ApiProperty({ nullable: true, type: String, description: "The model's id (a hash of its files)." })
   model!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The model's name (its folder in MODELS_DIR)." })
+  modelName!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   analysedAt!: string | null;
 }

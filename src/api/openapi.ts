@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { VERSION } from '../common/version.js';
 import { LiveModule } from '../live/live.module.js';
+import { ModelsModule } from '../models/models.module.js';
+import { ReviewModule } from '../review/review.module.js';
 import { ApiModule } from './api.module.js';
 
 /** Where the OpenAPI document is served: the browsable page, and the JSON itself. */
@@ -21,6 +23,8 @@ export function serveOpenApi(app: INestApplication): void {
   // Made on the first request, not at start-up: a restarted gateway answers its cameras sooner.
   let document: OpenAPIObject | undefined;
   const documentOnce = (): OpenAPIObject =>
-    (document ??= SwaggerModule.createDocument(app, config, { include: [ApiModule, LiveModule] }));
+    (document ??= SwaggerModule.createDocument(app, config, {
+      include: [ApiModule, LiveModule, ModelsModule, ReviewModule],
+    }));
   SwaggerModule.setup(OPENAPI_PATH, app, documentOnce, { jsonDocumentUrl: OPENAPI_JSON_PATH });
 }

@@ -10,7 +10,7 @@
 import type { LogLevel } from '../config/index.js';
 import type { ImageRecord } from '../storage/image-record.js';
 import type { AnalysisRecord } from './analysis-record.js';
-import type { ModelInfo, WorkerOptions } from './worker-protocol.js';
+import type { ModelChoice, WorkerModels, WorkerOptions } from './worker-protocol.js';
 
 /** Everything the classifier process needs, sent once with `start`. */
 export interface ClassifierSettings extends WorkerOptions {
@@ -41,6 +41,8 @@ export interface AnalysedImage {
   readonly sidecarPath: string;
   readonly record: ImageRecord;
   readonly analysis: AnalysisRecord;
+  /** The shadow model's analysis, recorded beside (never pushed). */
+  readonly shadow?: AnalysisRecord;
 }
 
 /** How much work the process holds, carried by every message it sends after `ready`. */
@@ -61,13 +63,18 @@ export type ToClassifier =
   | { readonly type: 'analyse'; readonly images: readonly ImageToAnalyse[] }
   /** Images the gateway could not hand over (queue full) lie on disk: scan for them once idle. */
   | { readonly type: 'rescan' }
+  /** Run these models from now on (a swap of the active one, a shadow one beside it or none). */
+  | { readonly type: 'use-models'; readonly requestId: number; readonly models: ModelChoice }
   /** Finish recording what is analysed, take nothing more, exit. */
   | { readonly type: 'stop' };
 
 export type FromClassifier =
   /** First message: the process listens (one sent before would be lost), `start` may come. */
   | { readonly type: 'listening' }
-  | { readonly type: 'ready'; readonly model: ModelInfo }
+  | { readonly type: 'ready'; readonly models: WorkerModels }
+  /** The answer to `use-models`: every worker runs them now, or none does (`message`: why). */
+  | { readonly type: 'models-used'; readonly requestId: number; readonly models: WorkerModels }
+  | { readonly type: 'models-refused'; readonly requestId: number; readonly message: string }
   | { readonly type: 'load-failed'; readonly message: string }
   /** A batch went to a worker: if the process dies now, these are the images it was on. */
   | ({ readonly type: 'batch'; readonly sidecarPaths: readonly string[] } & ClassifierLoad)

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AnalysisStatus, NO_CLASS, Verdict } from '#protocol';
-import { analysisOf, resultFrameOf, unavailableAnalysis, verdictOf } from './analysis-record.js';
+import {
+  analysisOf,
+  resultFrameOf,
+  shadowAnalysisOf,
+  unavailableAnalysis,
+  verdictOf,
+} from './analysis-record.js';
 import { verdictPolicyFrom } from './verdict.js';
 
 const MODEL = {
+  name: 'tiny',
   backend: 'wasm',
   labels: ['good', 'kink'],
   modelId: 'abcdef012345',
@@ -26,6 +33,7 @@ describe('analysis records', () => {
       confidence: 0.8,
       scores: { good: 0.2, kink: 0.8 },
       backend: 'wasm',
+      model: 'tiny',
       modelId: 'abcdef012345',
       analysedAt: '2026-12-01T12:00:00.000Z',
       timings: { queuedMs: 40, waitedMs: 30, batchSize: 3, decodeMs: 5, inferenceMs: 2 },
@@ -61,5 +69,19 @@ describe('analysis records', () => {
     assert.deepEqual([analysis.status, analysis.backend, analysis.modelId], ['unavailable', null, null]);
     assert.equal(resultFrameOf(analysis, 1).status, AnalysisStatus.Unavailable);
     assert.equal(verdictOf(analysis), 'unavailable');
+  });
+
+  it("records a shadow model's outcome as an analysis of its own model, with its verdict and failures", () => {
+    const candidate = { ...MODEL, name: 'candidate', modelId: '0123456789ab' };
+    const shadow = shadowAnalysisOf({ ok: true, scores: [0.9, 0.1], inferenceMs: 3 }, candidate, POLICY, AT);
+    assert.deepEqual(
+      [shadow.status, shadow.verdict, shadow.label, shadow.model, shadow.modelId, shadow.timings.inferenceMs],
+      ['analysed', 'pass', 'good', 'candidate', '0123456789ab', 3],
+    );
+    const failed = shadowAnalysisOf({ ok: false, message: 'input 32x32 expected' }, candidate, POLICY, AT);
+    assert.deepEqual(
+      [failed.status, failed.message, failed.model],
+      ['unavailable', 'input 32x32 expected', 'candidate'],
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { AnalysisStatus, confidenceFromScore, NO_CLASS, Verdict, type AnalysisResult } from '#protocol';
 import { decide, type VerdictPolicy } from './verdict.js';
-import type { JobOutcome, ModelInfo } from './worker-protocol.js';
+import type { JobOutcome, ModelInfo, ShadowOutcome } from './worker-protocol.js';
 
 /** What a sidecar records of an analysis (its `analysis`), and what the gateway pushes from it. */
 export interface AnalysisRecord {
@@ -11,6 +11,8 @@ export interface AnalysisRecord {
   readonly confidence: number | null;
   readonly scores: Record<string, number> | null;
   readonly backend: string | null;
+  /** The model that classified the image: its name (its folder in MODELS_DIR) and its id (of its files). */
+  readonly model: string | null;
   readonly modelId: string | null;
   readonly message?: string;
   readonly analysedAt: string;
@@ -59,7 +61,12 @@ export function analysisOf(
   timing: OutcomeTiming,
   now: number,
 ): AnalysisRecord {
-  const base = { backend: model.backend, modelId: model.modelId, analysedAt: new Date(now).toISOString() };
+  const base = {
+    backend: model.backend,
+    model: model.name,
+    modelId: model.modelId,
+    analysedAt: new Date(now).toISOString(),
+  };
   const { queuedMs, waitedMs, batchSize } = timing;
   if (!outcome.ok) {
     return {
@@ -80,6 +87,26 @@ export function analysisOf(
   };
 }
 
+/**
+ * What a shadow model (a candidate classifying beside the active one) made of an image, in the
+ * shape of an analysis: recorded in the sidecar's `shadow`, never pushed nor published.
+ */
+export function shadowAnalysisOf(
+  shadow: ShadowOutcome,
+  model: ModelInfo,
+  policy: VerdictPolicy,
+  now: number,
+): AnalysisRecord {
+  const outcome: JobOutcome = shadow.ok
+    ? { id: 0, ok: true, scores: shadow.scores, decodeMs: 0, inferenceMs: shadow.inferenceMs }
+    : { id: 0, ok: false, reason: 'failed', message: shadow.message };
+  const analysis = analysisOf(outcome, model, policy, { queuedMs: 0 }, now);
+  return {
+    ...analysis,
+    timings: { queuedMs: 0, decodeMs: null, inferenceMs: shadow.ok ? shadow.inferenceMs : null },
+  };
+}
+
 /** An analysis that could not be made (analysis off, the classifier gave up on the image). */
 export function unavailableAnalysis(
   message: string,
@@ -89,6 +116,7 @@ export function unavailableAnalysis(
 ): AnalysisRecord {
   const base = {
     backend: model?.backend ?? null,
+    model: model?.name ?? null,
     modelId: model?.modelId ?? null,
     analysedAt: new Date(now).toISOString(),
   };
@@ -101,7 +129,7 @@ export function unavailableAnalysis(
 function failure(
   status: 'undecodable' | 'unavailable',
   message: string,
-  base: Pick<AnalysisRecord, 'backend' | 'modelId' | 'analysedAt'>,
+  base: Pick<AnalysisRecord, 'backend' | 'model' | 'modelId' | 'analysedAt'>,
 ): Omit<AnalysisRecord, 'timings'> {
   return {
     status,

@@ -7,9 +7,10 @@ import type {
   FromClassifier,
   ImageToAnalyse,
 } from './analysis-protocol.js';
-import { analysisOf, unavailableAnalysis, type AnalysisRecord } from './analysis-record.js';
+import { analysisOf, shadowAnalysisOf, unavailableAnalysis, type AnalysisRecord } from './analysis-record.js';
 import { BacklogScan, readRecord } from './backlog-scan.js';
 import type { ClassifiedImage, ClassifierPool, Lane } from './classifier-pool.js';
+import type { ModelChoice } from './worker-protocol.js';
 import { verdictPolicyFrom, type VerdictPolicy } from './verdict.js';
 
 /** While the backlog scan finds images, the gateway is told the load at most this often. */
@@ -95,6 +96,15 @@ export class AnalysisRunner {
     }
   }
 
+  /** Runs `models` from now on; answers `models-used`, or `models-refused` keeping the models in use. */
+  async useModels(requestId: number, models: ModelChoice): Promise<void> {
+    try {
+      this.send({ type: 'models-used', requestId, models: await this.pool.useModels(models) });
+    } catch (error) {
+      this.send({ type: 'models-refused', requestId, message: (error as Error).message });
+    }
+  }
+
   /** Scans for stored images without analysis (at start, and when the gateway left some on disk). */
   rescan(): void {
     void this.backlog.request();
@@ -142,16 +152,21 @@ export class AnalysisRunner {
       this.taken.delete(image.sidecarPath);
       return;
     }
-    const model = this.pool.model!;
+    // The models of the worker that classified it: during a swap, the old or the new ones.
+    const models = classified.models ?? this.pool.models!;
     const now = this.clock.now();
     const analysis: AnalysisRecord = analysisOf(
       classified,
-      model,
+      models.active,
       this.policy,
       { queuedMs: now - image.queuedAt, waitedMs: classified.waitedMs, batchSize: classified.batchSize },
       now,
     );
-    this.analysed({ sidecarPath: image.sidecarPath, record: image.record, analysis });
+    const shadow =
+      classified.ok && classified.shadow && models.shadow
+        ? shadowAnalysisOf(classified.shadow, models.shadow, this.policy, now)
+        : undefined;
+    this.analysed({ sidecarPath: image.sidecarPath, record: image.record, analysis, shadow });
   }
 
   /** Collects the analyses of one batch (its outcomes settle together) into one message. */
@@ -173,9 +188,9 @@ export class AnalysisRunner {
 
   private async record(images: readonly AnalysedImage[]): Promise<void> {
     const written = await Promise.all(
-      images.map(async ({ sidecarPath, analysis }) => {
+      images.map(async ({ sidecarPath, analysis, shadow }) => {
         try {
-          return await this.store.updateRecord({ sidecarPath }, { analysis });
+          return await this.store.updateRecord({ sidecarPath }, shadow ? { analysis, shadow } : { analysis });
         } catch (error) {
           this.send({
             type: 'log',

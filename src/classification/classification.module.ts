@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { Environment } from '../config/index.js';
+import { ModelCatalog } from '../models/model-catalog.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { TransfersModule } from '../transfers/transfers.module.js';
 import { ClassificationEvents } from './classification-events.js';
@@ -9,7 +11,16 @@ import { ResultPusher } from './result-pusher.js';
 @Module({
   imports: [TransfersModule, StorageModule],
   controllers: [ConfirmController],
-  providers: [ClassificationEvents, ResultPusher, ClassificationService],
-  exports: [ClassificationService, ClassificationEvents, ResultPusher],
+  providers: [
+    ClassificationEvents,
+    ResultPusher,
+    ClassificationService,
+    {
+      provide: ModelCatalog,
+      inject: [Environment],
+      useFactory: (env: Environment) => new ModelCatalog(env.MODELS_DIR, env.MODEL_DIR),
+    },
+  ],
+  exports: [ClassificationService, ClassificationEvents, ResultPusher, ModelCatalog],
 })
 export class ClassificationModule {}

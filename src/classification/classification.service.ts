@@ -9,8 +9,10 @@ import { resultFrameOf, unavailableAnalysis, verdictOf, type AnalysisRecord } fr
 import { ClassificationEvents } from './classification-events.js';
 import { ClassifierSupervisor } from './classifier-supervisor.js';
 import { CrashStrikes } from './crash-strikes.js';
+import { ModelRequests, ModelSwapError } from './model-requests.js';
 import { ResultPusher } from './result-pusher.js';
-import type { ModelInfo } from './worker-protocol.js';
+import type { ModelChoice, ModelInfo, WorkerModels } from './worker-protocol.js';
+import { ModelCatalog } from '../models/model-catalog.js';
 
 export type { AnalysisRecord } from './analysis-record.js';
 
@@ -31,6 +33,7 @@ const SETTLE_POLL_MS = 20;
 export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Classification');
   private supervisor: ClassifierSupervisor | undefined;
+  private modelRequests: ModelRequests | undefined;
   /** Fresh images handed to the process and not yet recorded, resent to a restarted one. */
   private readonly handedOver = new Map<string, ImageToAnalyse & { resultSent: boolean }>();
   private readonly strikes = new CrashStrikes();
@@ -47,11 +50,33 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
     private readonly transfers: TransferEvents,
     private readonly results: ResultPusher,
     readonly events: ClassificationEvents,
+    private readonly catalog: ModelCatalog,
   ) {}
 
   /** The model in use; undefined when analysis is off or the classifier process is down. */
   get model(): ModelInfo | undefined {
     return this.supervisor?.model;
+  }
+
+  /** The models the classifier process runs (the shadow one too); undefined while it is down. */
+  get models(): WorkerModels | undefined {
+    return this.supervisor?.models;
+  }
+
+  /** The models chosen (run by the process, or by its restart); undefined when analysis is off. */
+  get choice(): ModelChoice | undefined {
+    return this.modelRequests?.choice;
+  }
+
+  /**
+   * Runs `choice` from now on, without a restart: the classifier process loads it beside the
+   * models at work, which go on classifying until it takes over. Rejects with `ModelSwapError`,
+   * the models in use kept, when analysis is off, the process is down or a model does not load.
+   */
+  useModels(choice: ModelChoice): Promise<WorkerModels> {
+    if (!this.modelRequests)
+      return Promise.reject(new ModelSwapError('disabled', 'analysis is disabled (ANALYSIS_ENABLED=false)'));
+    return this.modelRequests.use(choice);
   }
 
   /** Why analysis is unavailable while it is on (the classifier process restarting). */
@@ -79,11 +104,16 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
         msg: 'analysis disabled (ANALYSIS_ENABLED=false): results say analysis unavailable',
       });
     } else {
+      const { choice, shadowProblem } = await this.catalog.startChoice();
+      if (shadowProblem) this.logger.error({ msg: 'shadow model left out', error: shadowProblem });
       this.supervisor = this.startSupervisor();
+      this.modelRequests = new ModelRequests(this.supervisor, choice);
       this.lastModel = await this.supervisor.start();
       this.logger.log({
         msg: 'model loaded',
-        modelDir: this.env.MODEL_DIR,
+        model: this.lastModel.name,
+        modelDir: choice.active.dir,
+        shadow: this.supervisor.models?.shadow?.name,
         backend: this.lastModel.backend,
         labels: this.lastModel.labels,
         modelId: this.lastModel.modelId,
@@ -113,7 +143,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
     const supervisor = new ClassifierSupervisor(() => ({
       type: 'start',
       settings: {
-        modelDir: this.env.MODEL_DIR,
+        models: this.modelRequests!.choice,
         backend: this.env.INFERENCE_BACKEND,
         storageDir: this.images.root,
         workers: this.env.CLASSIFIER_WORKERS,
@@ -157,6 +187,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   }
 
   private onMessage(message: FromClassifier): void {
+    if (this.modelRequests?.handle(message)) return;
     if ('waiting' in message) this.load = { waiting: message.waiting, busy: message.busy };
     switch (message.type) {
       case 'load':
@@ -209,6 +240,7 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
 
   private onDown(reason: string, restartInMs: number): void {
     this.downReason = `${reason}; restarting in ${restartInMs} ms`;
+    this.modelRequests?.down(reason);
     const struck = this.strikes.crashed();
     this.load = { waiting: 0, busy: 0 };
     this.logger.error({

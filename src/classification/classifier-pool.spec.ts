@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClassifierPool, ModelLoadError, type PoolOptions } from './classifier-pool.js';
 import { writeTinyModel } from './testing-model.js';
+import { singleModel } from './worker-protocol.js';
 
 const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
 const LABELS = ['good', 'cut_insulation', 'kink'];
@@ -15,7 +16,7 @@ describe('ClassifierPool', () => {
   /** A one-worker pool of the tiny model, on wasm. */
   const poolWith = (options: Partial<PoolOptions>) =>
     new ClassifierPool({
-      modelDir: join(dir, 'model'),
+      models: singleModel(join(dir, 'model')),
       backend: 'wasm',
       workers: 1,
       queueMax: 4,
@@ -126,7 +127,7 @@ describe('ClassifierPool', () => {
   });
 
   it('fails to start with an error naming the model path when the model is missing', async () => {
-    const missing = poolWith({ modelDir: join(dir, 'nowhere') });
+    const missing = poolWith({ models: singleModel(join(dir, 'nowhere')) });
     await assert.rejects(missing.start(), (error: unknown) => {
       assert.ok(error instanceof ModelLoadError);
       assert.match(error.message, /nowhere/);

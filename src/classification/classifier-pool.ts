@@ -1,14 +1,22 @@
-import { Worker } from 'node:worker_threads';
-import { ImageDecoder, type Decoded } from './image-decoder.js';
+import type { PreprocessedImage } from '#vision';
+import {
+  ModelLoadError,
+  spawnWorker,
+  startGeneration,
+  type Generation,
+  type PooledWorker,
+  type WorkerEvents,
+} from './worker-generation.js';
 import type {
-  FromWorker,
   InferenceResult,
   JobOutcome,
+  ModelChoice,
   ModelInfo,
+  WorkerModels,
   WorkerOptions,
-  WorkerReady,
 } from './worker-protocol.js';
-import type { PreprocessedImage } from '#vision';
+
+export { ModelLoadError } from './worker-generation.js';
 
 /**
  * Which queue an image waits in: `fresh` (just stored, its camera may be waiting for the verdict)
@@ -22,20 +30,9 @@ export type ClassifiedImage = JobOutcome & {
   readonly waitedMs: number;
   /** Images in its inference batch (0 when it never got there). */
   readonly batchSize: number;
+  /** The models of the worker that classified it (none when it never went to one). */
+  readonly models?: WorkerModels;
 };
-
-/** A model that could not be loaded: start-up stops with this message. */
-export class ModelLoadError extends Error {
-  override readonly name = 'ModelLoadError';
-}
-
-/**
- * Young generation of a worker's heap. A worker allocates little and briefly per image (the
- * tensors live in the backend's memory), and V8's default young generation, touched in full as it
- * cycles, stayed resident: measured in the bench's 255-device fleet, 4 MB instead of the default
- * took the gateway's peak RSS from 322 to 276 MB.
- */
-const WORKER_YOUNG_GENERATION_MB = 4;
 
 /**
  * Decodes at a time. The pool runs in the classifier process, whose every thread yields to the
@@ -44,25 +41,25 @@ const WORKER_YOUNG_GENERATION_MB = 4;
  */
 const DECODE_CONCURRENCY = 2;
 
-interface PooledWorker {
-  readonly worker: Worker;
-  busy: boolean;
-  /** Ids of the jobs it is classifying. */
-  batch: number[];
-}
-
 interface Pending {
   readonly id: number;
   readonly imagePath: string;
+  readonly lane: Lane;
   readonly queuedAt: number;
   readonly resolve: (outcome: ClassifiedImage) => void;
   waitedMs: number;
   batchSize: number;
   decodeMs: number;
+  /** The generation it was decoded for, and the pixels. */
+  decodedFor?: Generation;
   image?: PreprocessedImage;
+  shadowImage?: PreprocessedImage | null;
+  shadowError?: string;
 }
 
 export interface PoolOptions extends WorkerOptions {
+  /** At start, a shadow model that fails to load leaves the pool without one (logged) instead of failing. */
+  readonly onShadowFailure?: (message: string) => void;
   readonly workers: number;
   /** Most images waiting in the fresh lane. */
   readonly queueMax: number;
@@ -77,23 +74,49 @@ export interface PoolOptions extends WorkerOptions {
  * Classifies images in a pipeline: this thread reads and decodes them (two at a time, on the
  * libuv pool) while worker threads run the model on the ones already decoded, an idle worker
  * taking up to `batchMax` of them as one batch. Jobs wait in two bounded lanes, fresh images first.
+ *
+ * Its workers are one generation: they run the same models. `useModels` starts a new generation
+ * beside the one at work and, once every new worker has loaded its models, hands it the lanes
+ * (images decoded for the old one are decoded again); the old workers finish the batch they are
+ * on and end. Nothing waits for the load, nothing queued is lost, and every outcome carries the
+ * models that made it.
  */
 export class ClassifierPool {
-  private readonly workers: PooledWorker[] = [];
+  private current: Generation | undefined;
+  private readonly retiring = new Set<PooledWorker>();
   private readonly lanes: Record<Lane, Pending[]> = { fresh: [], backlog: [] };
   /** Every job not yet settled, wherever it is (a lane, decoding, decoded, in a worker). */
   private readonly unsettled = new Map<number, Pending>();
   private readonly decoded: Pending[] = [];
   private decoding = 0;
-  private decoder: ImageDecoder | undefined;
   private nextId = 0;
-  private modelInfo: ModelInfo | undefined;
   private closed = false;
+
+  private readonly events: WorkerEvents = {
+    onResults: (pooled, results) => this.onResults(pooled, results),
+    onCrash: (pooled, error) => this.onWorkerCrash(pooled, error),
+    onShadowFailure: (message) => this.options.onShadowFailure?.(message),
+  };
 
   constructor(private readonly options: PoolOptions) {}
 
+  /** Starts one worker per `workers` for `choice`; all of them ready, or none left running. */
+  private generation(choice: ModelChoice, requireShadow: boolean): Promise<Generation> {
+    return startGeneration(
+      { choice, backend: this.options.backend, requireShadow },
+      this.options.workers,
+      this.events,
+    );
+  }
+
+  /** The active model of the workers at work. */
   get model(): ModelInfo | undefined {
-    return this.modelInfo;
+    return this.current?.models.active;
+  }
+
+  /** The models of the workers at work (the shadow one beside the active one, when there is one). */
+  get models(): WorkerModels | undefined {
+    return this.current?.models;
   }
 
   /** Images waiting for their turn, both lanes. */
@@ -116,19 +139,34 @@ export class ClassifierPool {
 
   /** Starts every worker and waits until each has loaded the model; throws `ModelLoadError` otherwise. */
   async start(): Promise<ModelInfo> {
-    const started = await Promise.allSettled(
-      Array.from({ length: this.options.workers }, () => this.spawn()),
-    );
-    const failure = started.find((result) => result.status === 'rejected');
-    if (failure) {
-      await this.close();
-      throw failure.reason;
-    }
-    const [{ model, input }] = started.map((result) => (result as PromiseFulfilledResult<WorkerReady>).value);
-    this.modelInfo = model;
-    this.decoder = new ImageDecoder(input!);
+    this.current = await this.generation(this.options.models, false);
     this.pump();
-    return model;
+    return this.current.models.active;
+  }
+
+  /**
+   * Runs `choice` from now on: a new generation of workers loads it while the current one goes on
+   * classifying; once all have loaded it, they take over. Throws `ModelLoadError` (and keeps the
+   * models in use) when a model, the shadow one included, cannot be loaded.
+   */
+  async useModels(choice: ModelChoice): Promise<WorkerModels> {
+    const next = await this.generation(choice, true);
+    if (this.closed) {
+      await Promise.all(next.workers.map(({ worker }) => worker.terminate()));
+      throw new ModelLoadError('classifier closed');
+    }
+    const previous = this.current;
+    this.current = next;
+    for (const pooled of previous?.workers ?? []) {
+      if (pooled.busy) {
+        pooled.retiring = true;
+        this.retiring.add(pooled);
+      } else void pooled.worker.terminate();
+    }
+    // Decoded for the old models: back to the head of their lanes, in order.
+    for (const pending of this.decoded.splice(0).reverse()) this.requeue(pending);
+    this.pump();
+    return next.models;
   }
 
   /** Queues an image; undefined when its lane is full (the caller keeps it for later). */
@@ -138,6 +176,7 @@ export class ClassifierPool {
       const pending: Pending = {
         id: this.nextId++,
         imagePath,
+        lane,
         queuedAt: performance.now(),
         resolve,
         waitedMs: 0,
@@ -167,15 +206,28 @@ export class ClassifierPool {
     this.lanes.fresh.length = 0;
     this.lanes.backlog.length = 0;
     this.decoded.length = 0;
-    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
-    this.workers.length = 0;
+    const workers = [...(this.current?.workers ?? []), ...this.retiring];
+    this.current?.workers.splice(0);
+    this.retiring.clear();
+    await Promise.all(workers.map(({ worker }) => worker.terminate()));
+  }
+
+  private requeue(pending: Pending): void {
+    Object.assign(pending, {
+      decodedFor: undefined,
+      image: undefined,
+      shadowImage: undefined,
+      shadowError: undefined,
+    });
+    this.lanes[pending.lane].unshift(pending);
   }
 
   /** Starts decodes while there is room for them, and gives decoded images to idle workers. */
   private pump(): void {
-    if (this.closed || !this.decoder) return;
+    const generation = this.current;
+    if (this.closed || !generation) return;
     const { fresh, backlog } = this.lanes;
-    const decodedMax = this.options.batchMax * Math.max(1, this.workers.length);
+    const decodedMax = this.options.batchMax * Math.max(1, generation.workers.length);
     const started: string[] = [];
     while (
       this.decoding < DECODE_CONCURRENCY &&
@@ -186,77 +238,61 @@ export class ClassifierPool {
       pending.waitedMs = performance.now() - pending.queuedAt;
       this.decoding++;
       started.push(pending.imagePath);
-      void this.decoder.decode(pending.imagePath).then((decoded) => this.onDecoded(pending, decoded));
+      void this.decode(pending, generation).then(() => this.onDecoded(pending, generation));
     }
     if (started.length > 0) this.options.onStarted?.(started);
-    for (const pooled of this.workers) {
+    for (const pooled of generation.workers) {
       if (this.decoded.length === 0) break;
       if (pooled.busy) continue;
-      const batch = this.decoded.splice(0, this.options.batchMax);
-      for (const pending of batch) pending.batchSize = batch.length;
-      pooled.busy = true;
-      pooled.batch = batch.map((pending) => pending.id);
-      const images = batch.map((pending) => pending.image!);
-      pooled.worker.postMessage(
-        {
-          type: 'classify',
-          jobs: batch.map((pending, index) => ({ id: pending.id, image: images[index]! })),
-        },
-        images.map((image) => image.data.buffer as ArrayBuffer),
-      );
-      for (const pending of batch) pending.image = undefined;
+      this.send(pooled, this.decoded.splice(0, this.options.batchMax));
     }
   }
 
-  private onDecoded(pending: Pending, decoded: Decoded): void {
-    this.decoding--;
-    if (!this.unsettled.has(pending.id)) return;
-    if (decoded.ok) {
-      pending.image = decoded.image;
-      pending.decodeMs = decoded.decodeMs;
-      this.decoded.push(pending);
-    } else {
+  /** Decodes for the generation's models: the active one's input, and the shadow's when it differs. */
+  private async decode(pending: Pending, generation: Generation): Promise<void> {
+    const decoded = await generation.decoder.decode(pending.imagePath);
+    if (!decoded.ok) {
       this.settle(pending, { id: pending.id, ok: false, reason: decoded.reason, message: decoded.message });
+      return;
     }
+    pending.decodedFor = generation;
+    pending.image = decoded.image;
+    pending.decodeMs = decoded.decodeMs;
+    if (!generation.shadowDecoder) return;
+    const forShadow = await generation.shadowDecoder.decode(pending.imagePath);
+    pending.shadowImage = forShadow.ok ? forShadow.image : null;
+    pending.shadowError = forShadow.ok ? undefined : forShadow.message;
+  }
+
+  private onDecoded(pending: Pending, generation: Generation): void {
+    this.decoding--;
+    if (!this.unsettled.has(pending.id) || !pending.image) return this.pump();
+    if (generation === this.current) this.decoded.push(pending);
+    // The models changed while it was decoded.
+    else this.requeue(pending);
     this.pump();
   }
 
-  private settle(pending: Pending | undefined, outcome: JobOutcome): void {
-    if (!pending) return;
-    this.unsettled.delete(pending.id);
-    pending.resolve({ ...outcome, waitedMs: pending.waitedMs, batchSize: pending.batchSize });
+  private send(pooled: PooledWorker, batch: Pending[]): void {
+    for (const pending of batch) pending.batchSize = batch.length;
+    pooled.busy = true;
+    pooled.batch = batch.map((pending) => pending.id);
+    const jobs = batch.map((pending) => ({
+      id: pending.id,
+      image: pending.image!,
+      ...(pending.shadowImage !== undefined ? { shadowImage: pending.shadowImage } : {}),
+    }));
+    const buffers = jobs.flatMap((job) => [job.image, job.shadowImage ?? undefined]);
+    pooled.worker.postMessage(
+      { type: 'classify', jobs },
+      buffers.flatMap((image) => (image ? [image.data.buffer as ArrayBuffer] : [])),
+    );
+    for (const pending of batch) Object.assign(pending, { image: undefined, shadowImage: undefined });
   }
 
-  private spawn(): Promise<WorkerReady> {
-    const worker = new Worker(new URL('./classifier.worker.js', import.meta.url), {
-      workerData: { modelDir: this.options.modelDir, backend: this.options.backend } satisfies WorkerOptions,
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-    });
-    const pooled: PooledWorker = { worker, busy: true, batch: [] };
-    return new Promise<WorkerReady>((resolve, reject) => {
-      const onStartupError = (error: Error) =>
-        reject(new ModelLoadError(`classifier worker failed to start: ${error.message}`));
-      worker.once('error', onStartupError);
-      worker.on('message', (message: FromWorker) => {
-        switch (message.type) {
-          case 'ready':
-            worker.off('error', onStartupError);
-            worker.on('error', (error) => this.onWorkerCrash(pooled, error));
-            pooled.busy = false;
-            this.workers.push(pooled);
-            resolve({ model: message.model, input: message.input });
-            this.pump();
-            break;
-          case 'load-failed':
-            reject(new ModelLoadError(message.message));
-            void worker.terminate();
-            break;
-          case 'results':
-            this.onResults(pooled, message.results);
-            break;
-        }
-      });
-    });
+  private settle(pending: Pending | undefined, outcome: JobOutcome, models?: WorkerModels): void {
+    if (!pending || !this.unsettled.delete(pending.id)) return;
+    pending.resolve({ ...outcome, waitedMs: pending.waitedMs, batchSize: pending.batchSize, models });
   }
 
   private onResults(pooled: PooledWorker, results: readonly InferenceResult[]): void {
@@ -265,6 +301,12 @@ export class ClassifierPool {
     for (const result of results) {
       const pending = this.unsettled.get(result.id);
       if (!pending) continue;
+      const shadow =
+        result.ok && result.shadow && pending.shadowError !== undefined
+          ? { ok: false as const, message: `not decoded for the shadow model: ${pending.shadowError}` }
+          : result.ok
+            ? result.shadow
+            : undefined;
       this.settle(
         pending,
         result.ok
@@ -274,17 +316,29 @@ export class ClassifierPool {
               scores: result.scores,
               decodeMs: pending.decodeMs,
               inferenceMs: result.inferenceMs,
+              ...(shadow ? { shadow } : {}),
             }
           : { id: result.id, ok: false, reason: 'failed', message: result.message },
+        pooled.models,
       );
+    }
+    if (pooled.retiring) {
+      this.retiring.delete(pooled);
+      void pooled.worker.terminate();
     }
     this.pump();
   }
 
-  /** A worker that dies fails its batch (status: analysis unavailable) and is replaced. */
+  /**
+   * A worker that dies fails its batch (status: analysis unavailable) and is replaced by one of the
+   * models in use.
+   */
   private onWorkerCrash(pooled: PooledWorker, error: Error): void {
-    const index = this.workers.indexOf(pooled);
-    if (index >= 0) this.workers.splice(index, 1);
+    pooled.crashed = true;
+    const generation = this.current;
+    const index = generation ? generation.workers.indexOf(pooled) : -1;
+    if (generation && index >= 0) generation.workers.splice(index, 1);
+    this.retiring.delete(pooled);
     for (const id of pooled.batch) {
       this.settle(this.unsettled.get(id), {
         id,
@@ -293,6 +347,21 @@ export class ClassifierPool {
         message: `classifier worker crashed: ${error.message}`,
       });
     }
-    if (!this.closed) void this.spawn().catch(() => undefined);
+    // Retiring, or of a generation still loading (which then fails): not replaced.
+    if (this.closed || !generation || index < 0) return;
+    void spawnWorker(
+      { choice: generation.choice, backend: this.options.backend, requireShadow: false },
+      this.events,
+    )
+      .then((replacement) => {
+        // The models changed while it loaded: the new generation is complete without it.
+        if (this.closed || generation !== this.current) {
+          void replacement.worker.terminate();
+          return;
+        }
+        generation.workers.push(replacement);
+        this.pump();
+      })
+      .catch(() => undefined);
   }
 }

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { childProcessIds } from '../../bench/src/process-stats.js';
 import type { ClassifierSettings, ToClassifier } from './analysis-protocol.js';
 import { ModelLoadError } from './classifier-pool.js';
+import { singleModel } from './worker-protocol.js';
 import { ClassifierSupervisor } from './classifier-supervisor.js';
 import { writeTinyModel } from './testing-model.js';
 
@@ -49,7 +50,7 @@ describe('ClassifierSupervisor (a real classifier process)', () => {
     dir = await mkdtemp(join(tmpdir(), 'supervisor-'));
     await writeTinyModel(join(dir, 'model'), LABELS);
     settings = {
-      modelDir: join(dir, 'model'),
+      models: singleModel(join(dir, 'model')),
       backend: 'wasm',
       storageDir: join(dir, 'images'),
       workers: 1,
@@ -114,7 +115,7 @@ describe('ClassifierSupervisor (a real classifier process)', () => {
   });
 
   it('fails to start with an error naming the model path, and leaves no process behind', async () => {
-    const supervisor = new ClassifierSupervisor(startMessage({ modelDir: join(dir, 'nowhere') }));
+    const supervisor = new ClassifierSupervisor(startMessage({ models: singleModel(join(dir, 'nowhere')) }));
     const childrenBefore = childProcessIds(process.pid).length;
     let restarted = false;
     supervisor.on('up', () => (restarted = true));

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { FromClassifier, ToClassifier } from './analysis-protocol.js';
 import { ModelLoadError } from './classifier-pool.js';
-import type { ModelInfo } from './worker-protocol.js';
+import type { ModelInfo, WorkerModels } from './worker-protocol.js';
 
 /** How the supervisor restarts a classifier process that died. */
 export interface RestartPolicy {
@@ -42,7 +42,7 @@ export interface SupervisorEventMap {
  */
 export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
   private child: ChildProcess | undefined;
-  private currentModel: ModelInfo | undefined;
+  private currentModels: WorkerModels | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
   private delayMs: number;
@@ -63,13 +63,18 @@ export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
     this.delayMs = policy.firstDelayMs;
   }
 
-  /** The model of the running process; undefined while none is running. */
+  /** The active model of the running process; undefined while none is running. */
   get model(): ModelInfo | undefined {
-    return this.currentModel;
+    return this.currentModels?.active;
+  }
+
+  /** The models of the running process (the shadow one too, when there is one). */
+  get models(): WorkerModels | undefined {
+    return this.currentModels;
   }
 
   get pid(): number | undefined {
-    return this.currentModel ? this.child?.pid : undefined;
+    return this.currentModels ? this.child?.pid : undefined;
   }
 
   /**
@@ -83,7 +88,7 @@ export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
   /** Sends to the running process; false when none runs (the message is dropped). */
   send(message: ToClassifier): boolean {
     const child = this.child;
-    if (!this.currentModel || !child?.connected) return false;
+    if (!this.currentModels || !child?.connected) return false;
     child.send(message);
     return true;
   }
@@ -118,15 +123,16 @@ export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
         } else if (message.type === 'ready') {
           ready = true;
           this.everUp = true;
-          this.currentModel = message.model;
+          this.currentModels = message.models;
           this.upSince = Date.now();
-          resolve(message.model);
-          this.emit('up', message.model, this.restarts);
+          resolve(message.models.active);
+          this.emit('up', message.models.active, this.restarts);
         } else if (message.type === 'load-failed') {
           failure = new ModelLoadError(message.message);
           // It exits by itself; one that does not is made to.
           setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS).unref();
         } else {
+          if (message.type === 'models-used') this.currentModels = message.models;
           this.emit('message', message);
         }
       });
@@ -149,8 +155,8 @@ export class ClassifierSupervisor extends EventEmitter<SupervisorEventMap> {
 
   private onExit(child: ChildProcess, reason: string): void {
     if (this.child !== child) return;
-    const wasUp = this.currentModel !== undefined;
-    this.currentModel = undefined;
+    const wasUp = this.currentModels !== undefined;
+    this.currentModels = undefined;
     this.child = undefined;
     if (this.closed || !this.everUp) return;
     if (wasUp && Date.now() - this.upSince >= this.policy.stableMs) this.delayMs = this.policy.firstDelayMs;

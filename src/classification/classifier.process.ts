@@ -43,16 +43,21 @@ async function start(
     });
   }
   const pool = new ClassifierPool({
-    modelDir: settings.modelDir,
+    models: settings.models,
     backend: settings.backend,
     workers: settings.workers,
     queueMax: settings.queueMax,
     batchMax: settings.batchMax,
     onStarted: (imagePaths) => runner?.started(imagePaths),
+    onShadowFailure: (message) =>
+      send({
+        type: 'log',
+        level: 'error',
+        entry: { msg: 'shadow model not loaded: the active model runs alone', error: message },
+      }),
   });
-  let model;
   try {
-    model = await pool.start();
+    await pool.start();
   } catch (error) {
     send({ type: 'load-failed', message: (error as Error).message });
     process.disconnect();
@@ -65,7 +70,7 @@ async function start(
     systemClock,
     send,
   );
-  send({ type: 'ready', model });
+  send({ type: 'ready', models: pool.models! });
   await runner.giveUp(giveUp);
   runner.rescan();
 }
@@ -87,6 +92,10 @@ process.on('message', (message: ToClassifier) => {
       break;
     case 'rescan':
       runner?.rescan();
+      break;
+    case 'use-models':
+      if (runner) void runner.useModels(message.requestId, message.models);
+      else send({ type: 'models-refused', requestId: message.requestId, message: 'classifier not started' });
       break;
     case 'stop':
       void stop();

@@ -24,11 +24,22 @@ export class ClassificationSettings extends TransferSettings {
   @Setting({
     accepts: 'a directory path',
     description:
-      'TensorFlow.js model to load: model.json, its weight shards, and labels (metadata.json or labels.json).',
+      'TensorFlow.js model to load while MODELS_DIR records no choice: model.json, its weight shards, and labels ' +
+      '(metadata.json or labels.json).',
   })
   @IsString()
   @MinLength(1)
   MODEL_DIR = './models/default';
+
+  @Setting({
+    accepts: 'a directory path',
+    description:
+      'The models to choose from, one folder each (model, metadata, report), and the record of the active and ' +
+      'shadow ones (active.json), kept across restarts. MODEL_DIR is listed too when it lies outside.',
+  })
+  @IsString()
+  @MinLength(1)
+  MODELS_DIR = './models';
 
   @Setting({
     accepts: 'auto, tensorflow, wasm or cpu',
@@ -110,6 +121,18 @@ export class ClassificationSettings extends TransferSettings {
   @Min(0)
   @Max(1)
   CONFIDENCE_THRESHOLD = 0.6;
+
+  @Setting({
+    accepts: 'a number from 0 to 1',
+    description:
+      'Share of the passed images the review queue asks a person about, after every uncertain one and every ' +
+      'defect (false passes are the costly mistakes); the same images every time (picked by their id).',
+  })
+  @Transform(parseNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  REVIEW_PASS_SAMPLE = 0.1;
 
   @Setting({
     accepts: 'an integer from 10 to 600000',

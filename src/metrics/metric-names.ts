@@ -27,6 +27,7 @@ export const METRIC = {
   outboxDropped: 'cable_inspector_outbox_dropped_total',
   deliveryFailures: 'cable_inspector_delivery_failures_total',
   mqttConnected: 'cable_inspector_mqtt_connected',
+  modelInfo: 'cable_inspector_model_info',
 } as const;
 
 /** Values of the `outcome` label of the transfers counter. */

@@ -23,6 +23,7 @@ function image(n: number, verdict: ImageSummary['verdict'], deviceKey = '3_10.0.
     label: null,
     confidence: null,
     model: null,
+    modelName: null,
     analysedAt: null,
   };
 }

@@ -35,8 +35,10 @@ export interface ImageSummary {
   readonly verdict: VerdictName | null;
   readonly label: string | null;
   readonly confidence: number | null;
-  /** The model's id, when analysed. */
+  /** The model's id (a hash of its files), when analysed. */
   readonly model: string | null;
+  /** The model's name (its folder in MODELS_DIR), when analysed. */
+  readonly modelName: string | null;
   readonly analysedAt: string | null;
 }
 
@@ -71,6 +73,7 @@ export function summarizeImage(record: ImageRecord): ImageSummary {
     label: analysis?.label ?? null,
     confidence: analysis?.confidence ?? null,
     model: analysis?.modelId ?? null,
+    modelName: analysis?.model ?? null,
     analysedAt: analysis?.analysedAt ?? null,
   };
 }

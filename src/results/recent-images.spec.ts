@@ -1,34 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { ImageRecord } from '../storage/image-record.js';
 import { RecentImages } from './recent-images.js';
+import { testRecord as record } from './testing-records.js';
 
 const DAY = Date.UTC(2026, 10, 27);
-
-function record(deviceId: number, storedAtMs: number, analysis?: Record<string, unknown>): ImageRecord {
-  const at = new Date(storedAtMs).toISOString();
-  const time = at.slice(11, 23).replace(/[:.]/g, '');
-  return {
-    imageId: `${at.slice(0, 10)}/${deviceId}_10.0.0.${deviceId}/${time}-${storedAtMs.toString(16)}`,
-    file: `${time}.jpg`,
-    clientType: 1,
-    deviceId,
-    source: { address: `10.0.0.${deviceId}`, port: 44444 },
-    flowMode: 'burst',
-    size: 1000,
-    sha256: 'ab'.repeat(32),
-    packets: 1,
-    packetSize: 1460,
-    announcedSize: null,
-    duplicates: 0,
-    conflicts: 0,
-    duplicateRequests: 0,
-    endOfTransferRounds: 1,
-    timings: { acceptedAt: at, firstPacketAt: at, completedAt: at, storedAt: at, transferMs: 0 },
-    ...(analysis ? { analysis } : {}),
-  };
-}
 
 function analysed(verdict: string, label: string): Record<string, unknown> {
   return {

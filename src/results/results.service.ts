@@ -120,6 +120,12 @@ export class ResultsService implements OnModuleInit, OnApplicationBootstrap, OnM
     if (this.images.forget(imageId)) this.logger.debug({ msg: 'image gone from the store', imageId });
   }
 
+  /** A record a person reviewed (or took the review back of): the index and the live stream learn of it. */
+  reviewed(record: ImageRecord): void {
+    this.images.upsert(record);
+    this.live.publish('image.reviewed', { imageId: record.imageId, review: record.review ?? null });
+  }
+
   private stored(record: ImageRecord): void {
     const { image } = this.images.upsert(record);
     this.devices.observe(image.summary, image.storedAtMs);

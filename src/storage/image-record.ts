@@ -31,14 +31,16 @@ export interface ImageRecord {
    * analysis, and retention never removes it (see src/retention).
    */
   readonly analysis?: unknown;
+  /** A candidate model's analysis made beside the active one (shadow mode): recorded, never pushed nor published. */
+  readonly shadow?: unknown;
   /**
-   * Reserved for the label a person gives the image (a later issue writes it). An image with a
-   * review is never removed automatically.
+   * A person's label for the image (the review page, `PUT /api/images/<id>/review`). An image with
+   * a review is never removed automatically.
    */
   readonly review?: ImageReview;
 }
 
-/** What a person said of an image: the label they chose, and when (ISO 8601). */
+/** What a reviewer said the image shows, and when. */
 export interface ImageReview {
   readonly label: string;
   readonly at: string;

@@ -19,7 +19,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const total = args.labels.length * args.perClass;
   console.log(
     `synth-cables: ${total} images (${args.labels.join(', ')}; ${args.perClass} each), ` +
-      `${args.width}x${args.height}, seed ${args.seed} -> ${args.out}`,
+      `${args.width}x${args.height}, line ${args.line.name}, seed ${args.seed} -> ${args.out}`,
   );
   await generateDataset({
     ...args,

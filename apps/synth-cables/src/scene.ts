@@ -1,4 +1,5 @@
 import { add, Cubic, Point, point, scale, unit } from './geometry.js';
+import { DEFAULT_LINE, type Line } from './lines.js';
 import { Prng } from './prng.js';
 
 /** The classes the generator can draw, in a stable order (also the trainer's label order when sorted). */
@@ -112,11 +113,25 @@ export interface Camera {
   readonly jpegQuality: number;
 }
 
+/** A conveyor belt of ribbed rubber: its colour, the ribs across it, and the grime on it. */
+export interface Belt {
+  readonly base: Rgb;
+  /** Direction the belt runs, radians; its ribs cross it. */
+  readonly angle: number;
+  /** Pixels between two ribs, and how much darker the grooves are, 0-1. */
+  readonly ribPitch: number;
+  readonly ribDepth: number;
+  readonly grimeSeed: number;
+  readonly grime: number;
+}
+
 export interface Scene {
   readonly width: number;
   readonly height: number;
   readonly label: CableLabel;
-  readonly wood: Wood;
+  /** What the cables lie on: a wooden desk or a conveyor belt. */
+  readonly background:
+    { readonly kind: 'wood'; readonly wood: Wood } | { readonly kind: 'belt'; readonly belt: Belt };
   readonly others: readonly Cable[];
   readonly box?: Box;
   readonly cable: Cable;
@@ -125,19 +140,6 @@ export interface Scene {
   readonly lightAngle: number;
   readonly camera: Camera;
 }
-
-const INSULATION: readonly Rgb[] = [
-  [238, 238, 234], // white
-  [245, 245, 245],
-  [32, 32, 34], // black
-  [22, 22, 24],
-  [110, 112, 116], // grey
-  [168, 34, 30], // red
-  [30, 78, 160], // blue
-  [52, 120, 58], // green
-  [220, 180, 40], // yellow
-  [210, 110, 40], // orange
-];
 
 const CUT_INTERIOR: readonly Rgb[] = [
   [228, 224, 210],
@@ -153,12 +155,21 @@ const COPPER: readonly Rgb[] = [
   [222, 160, 100],
 ];
 
-/** Samples a whole picture for `label`; every random choice comes from `rng`. */
-export function sampleScene(rng: Prng, label: CableLabel, width: number, height: number): Scene {
+/** Samples a whole picture for `label` on `line`; every random choice comes from `rng`. */
+export function sampleScene(
+  rng: Prng,
+  label: CableLabel,
+  width: number,
+  height: number,
+  line: Line = DEFAULT_LINE,
+): Scene {
   const diagonal = Math.hypot(width, height);
-  const wood = sampleWood(rng, width, height);
+  const background =
+    line.background === 'wood'
+      ? { kind: 'wood' as const, wood: sampleWood(rng, width, height) }
+      : { kind: 'belt' as const, belt: sampleBelt(rng) };
   const others = Array.from({ length: rng.pick([0, 0, 0, 1, 1, 2]) }, () =>
-    sampleCable(rng, width, height, { anywhere: true, diagonal }),
+    sampleCable(rng, width, height, { anywhere: true, diagonal, line }),
   );
   const box = rng.chance(0.15) ? sampleBox(rng, width, height) : undefined;
   const defect = sampleDefect(rng, label);
@@ -166,18 +177,19 @@ export function sampleScene(rng: Prng, label: CableLabel, width: number, height:
     anywhere: false,
     diagonal,
     turn: defect.kind === 'kink' ? defect.turn : 0,
+    line,
   });
   return {
     width,
     height,
     label,
-    wood,
+    background,
     others,
     box,
     cable,
     defect,
     lightAngle: rng.range(-Math.PI, Math.PI),
-    camera: sampleCamera(rng),
+    camera: sampleCamera(rng, line),
   };
 }
 
@@ -209,8 +221,21 @@ function sampleWood(rng: Prng, width: number, height: number): Wood {
   };
 }
 
-function sampleStyle(rng: Prng, minWidth: number, maxWidth: number): CableStyle {
-  const colour = rng.pick(INSULATION);
+/** A dark, slightly green or blue rubber belt. */
+function sampleBelt(rng: Prng): Belt {
+  const grey = rng.range(38, 62);
+  return {
+    base: [grey, grey + rng.range(0, 8), grey + rng.range(-2, 8)],
+    angle: rng.range(-0.25, 0.25) + (rng.chance(0.5) ? Math.PI / 2 : 0),
+    ribPitch: rng.range(5, 11),
+    ribDepth: rng.range(0.15, 0.35),
+    grimeSeed: rng.seed(),
+    grime: rng.range(0.05, 0.2),
+  };
+}
+
+function sampleStyle(rng: Prng, line: Line, [minWidth, maxWidth]: readonly [number, number]): CableStyle {
+  const colour = rng.pick(line.insulation);
   const dark = colour[0] + colour[1] + colour[2] < 200;
   return { colour, width: rng.range(minWidth, maxWidth), braided: dark && rng.chance(0.4) };
 }
@@ -219,9 +244,10 @@ function sampleCable(
   rng: Prng,
   width: number,
   height: number,
-  options: { anywhere: boolean; diagonal: number; turn?: number },
+  options: { anywhere: boolean; diagonal: number; turn?: number; line: Line },
 ): Cable {
-  const style = options.anywhere ? sampleStyle(rng, 6, 18) : sampleStyle(rng, 16, 30);
+  const { line } = options;
+  const style = sampleStyle(rng, line, options.anywhere ? line.otherCableWidth : line.cableWidth);
   // The main cable's anchor stays well inside the centred square a square-input model crops.
   const half = Math.min(width, height) / 2;
   const anchor = options.anywhere
@@ -232,7 +258,7 @@ function sampleCable(
   const kinked = turn !== 0;
   const bend = () => (kinked ? rng.range(-0.25, 0.25) : rng.range(-0.8, 0.8));
   const long = options.diagonal * 1.1;
-  const plug = !options.anywhere && !kinked && rng.chance(0.3) ? samplePlug(rng, style) : undefined;
+  const plug = !options.anywhere && !kinked && rng.chance(0.3) ? samplePlug(rng, style, line) : undefined;
   const forwardLength = plug ? rng.range(0.3, 0.45) * Math.max(width, height) : long;
   return {
     style,
@@ -258,11 +284,11 @@ function halfCurve(anchor: Point, startHeading: number, bend: number, length: nu
   };
 }
 
-function samplePlug(rng: Prng, style: CableStyle): Plug {
+function samplePlug(rng: Prng, style: CableStyle, line: Line): Plug {
   return {
     length: style.width * rng.range(2.2, 3.5),
     width: style.width * rng.range(1.4, 1.9),
-    colour: rng.chance(0.5) ? style.colour : rng.pick(INSULATION),
+    colour: rng.chance(0.5) ? style.colour : rng.pick(line.insulation),
   };
 }
 
@@ -308,13 +334,13 @@ function sampleDefect(rng: Prng, label: CableLabel): Defect {
   }
 }
 
-function sampleCamera(rng: Prng): Camera {
+function sampleCamera(rng: Prng, line: Line): Camera {
   return {
-    gain: rng.range(0.82, 1.12),
-    whiteBalance: [rng.range(0.92, 1.06), 1, rng.range(0.92, 1.12)],
-    coolCast: rng.chance(0.6) ? rng.range(0.05, 0.3) : 0,
+    gain: rng.range(...line.gain),
+    whiteBalance: [rng.range(...line.whiteBalanceRed), 1, rng.range(...line.whiteBalanceBlue)],
+    coolCast: rng.chance(line.coolCastChance) ? rng.range(...line.coolCast) : 0,
     coolCastAngle: rng.range(-Math.PI, Math.PI),
-    vignette: rng.range(0.05, 0.3),
+    vignette: rng.range(...line.vignette),
     blur: rng.range(0.35, 1.3),
     noise: rng.range(1.5, 6),
     jpegQuality: rng.int(60, 90),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 
 import { parseSynthArgs } from './args.js';
+import { DEFAULT_LINE, LINES } from './lines.js';
 import { generateDataset, renderCablePhoto } from './generate.js';
 import { Prng } from './prng.js';
 import { CABLE_LABELS, sampleScene } from './scene.js';
@@ -67,6 +69,29 @@ describe('renderCablePhoto', () => {
   });
 });
 
+describe('lines', () => {
+  it('renders the default line as it always did: the same seed, the same bytes', async () => {
+    const jpeg = await renderCablePhoto('good', 0, 2024, 320, 240);
+    assert.equal(createHash('sha256').update(jpeg).digest('hex').slice(0, 16), '2357ba9814ad8206');
+  });
+
+  it('renders another line: thinner cables of its colours on a dark belt, darker overall', async () => {
+    const conveyor = LINES.conveyor!;
+    for (let i = 0; i < 50; i++) {
+      const scene = sampleScene(Prng.derive(3, 'good', i), 'good', 320, 240, conveyor);
+      assert.equal(scene.background.kind, 'belt');
+      assert.ok(scene.cable.style.width >= 9 && scene.cable.style.width < 16);
+      assert.ok(conveyor.insulation.includes(scene.cable.style.colour));
+    }
+    const mean = async (jpeg: Buffer) => (await sharp(jpeg).stats()).channels.map((channel) => channel.mean);
+    const [desk, belt] = await Promise.all([
+      renderCablePhoto('kink', 4, 9, 160, 120).then(mean),
+      renderCablePhoto('kink', 4, 9, 160, 120, conveyor).then(mean),
+    ]);
+    assert.ok(belt[0]! < desk[0]! / 2, `belt ${belt} against desk ${desk}`);
+  });
+});
+
 describe('generateDataset', () => {
   it('writes <out>/<label>/<n>.jpg and reports progress', async () => {
     const out = await mkdtemp(join(tmpdir(), 'synth-'));
@@ -100,6 +125,8 @@ describe('parseSynthArgs', () => {
       labels: [...CABLE_LABELS],
       width: 320,
       height: 240,
+      line: DEFAULT_LINE,
+      firstIndex: 0,
     });
     assert.deepEqual(parseSynthArgs(['--out', 'd', '--labels', 'good,kink', '--size', '160x120']).labels, [
       'good',

@@ -35,13 +35,13 @@ export function paintWood(wood: Wood, width: number, height: number): Buffer {
 
 const TABLE_SIZE = 1024;
 
-function noiseTable(seed: number): Float32Array {
+export function noiseTable(seed: number): Float32Array {
   const rng = new Prng(seed);
   return Float32Array.from({ length: TABLE_SIZE }, () => rng.next());
 }
 
 /** Smoothly interpolated random values at integer positions, in [0, 1]. */
-function valueNoise(table: Float32Array, position: number): number {
+export function valueNoise(table: Float32Array, position: number): number {
   const floor = Math.floor(position);
   const t = position - floor;
   const a = table[((floor % TABLE_SIZE) + TABLE_SIZE) % TABLE_SIZE];
@@ -50,6 +50,6 @@ function valueNoise(table: Float32Array, position: number): number {
   return a + (b - a) * s;
 }
 
-function clamp(v: number): number {
+export function clamp(v: number): number {
   return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
 }

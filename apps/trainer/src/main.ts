@@ -1,7 +1,7 @@
 import { parseTrainArgs, USAGE } from './args.js';
-import { trainFromFolder, TrainingLog } from './run.js';
+import { trainClassifier, TrainingLog } from './run.js';
 
-/** CLI: npm run train -- --data <dir> --out <model dir> [--epochs n] [--seed s] */
+/** CLI: npm run train -- (--data <dir> | --store <STORAGE_DIR>) --out <model dir> [options] */
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
@@ -14,7 +14,7 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     return 2;
   }
-  await trainFromFolder(args, consoleLog());
+  await trainClassifier(args, consoleLog());
   return 0;
 }
 

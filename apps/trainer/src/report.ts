@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 
+import type { Comparison } from './comparison.js';
 import { trainingCurveSvg } from './curve.js';
 import { ClassMetrics, ConfusionMatrix } from './metrics.js';
 import type { EpochStats } from './train.js';
@@ -9,9 +10,18 @@ import type { EpochStats } from './train.js';
 export interface TrainingReport {
   readonly trainedAt: string;
   readonly dataset: string;
+  /** The model it was fine-tuned from. */
+  readonly from?: string;
   readonly labels: readonly string[];
   readonly imagesPerLabel: readonly number[];
-  readonly split: { readonly train: number; readonly validation: number; readonly test: number };
+  readonly split: {
+    readonly train: number;
+    readonly validation: number;
+    readonly test: number;
+    /** How the held-out images were kept apart; groups: what was split (never two sides of one). */
+    readonly how?: string;
+    readonly groups?: number;
+  };
   readonly seed: number;
   readonly backend: string;
   readonly input: { readonly width: number; readonly height: number; readonly channels: number };
@@ -26,6 +36,8 @@ export interface TrainingReport {
   readonly perClass: readonly ClassMetrics[];
   /** Mean milliseconds to classify one preprocessed image (batch of one) on `backend`. */
   readonly inferenceMsPerImage: number;
+  /** The model in use, on the same held-out images. */
+  readonly comparison?: Comparison;
 }
 
 export const REPORT_FILES = {
@@ -51,6 +63,29 @@ export async function writeReport(dir: string, report: TrainingReport): Promise<
 const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : 'n/a');
 const num = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
+/** The trained model beside the model in use, on the same held-out images. */
+function comparisonLines(report: TrainingReport): string[] {
+  const { comparison, labels, perClass } = report;
+  if (!comparison) return [];
+  return [
+    '## Against the model in use',
+    '',
+    `The same ${report.split.test} held-out images, classified by \`${comparison.model}\` as the gateway would` +
+      (comparison.unknownLabels > 0
+        ? ` (${comparison.unknownLabels} of them have a label it does not know, so it cannot be right on them).`
+        : '.'),
+    '',
+    `| | this model | ${comparison.model} |`,
+    '| --- | ---: | ---: |',
+    `| **accuracy** | ${pct(report.heldOutAccuracy)} | ${pct(comparison.accuracy)} |`,
+    ...labels.map(
+      (label, i) =>
+        `| recall ${label} | ${num(perClass[i]?.recall ?? NaN)} | ${num(comparison.recall[i] ?? NaN)} |`,
+    ),
+    '',
+  ];
+}
+
 export function reportMarkdown(report: TrainingReport): string {
   const { labels, confusion, perClass, split, input } = report;
   const last = report.history[report.history.length - 1];
@@ -59,7 +94,8 @@ export function reportMarkdown(report: TrainingReport): string {
     '# Cable inspector model: training report',
     '',
     `Trained ${report.trainedAt} on \`${report.dataset}\` with TensorFlow.js on the \`${report.backend}\` backend ` +
-      `(seed ${report.seed}).`,
+      `(seed ${report.seed})` +
+      (report.from ? `, fine-tuned from \`${report.from}\` (every layer trained on).` : '.'),
     '',
     `**Held-out test accuracy: ${pct(report.heldOutAccuracy)}** on ${split.test} images never used for training ` +
       'or for choosing the epoch.',
@@ -70,8 +106,13 @@ export function reportMarkdown(report: TrainingReport): string {
     '| --- | ---: |',
     ...labels.map((label, i) => `| ${label} | ${report.imagesPerLabel[i]} |`),
     '',
-    `Stratified seeded split: ${split.train} training, ${split.validation} validation, ${split.test} test images.`,
+    split.how === undefined
+      ? `Stratified seeded split: ${split.train} training, ${split.validation} validation, ${split.test} test images.`
+      : `Split into ${split.train} training, ${split.validation} validation and ${split.test} test images: ${split.how}; ` +
+        `${split.groups} groups split (near-identical frames of a camera, identical files` +
+        `${split.how.includes('cameras') ? ', cameras' : ''}), the images of one never on two sides.`,
     '',
+    ...comparisonLines(report),
     '## Held-out test set',
     '',
     'Confusion matrix (rows: actual label, columns: predicted label):',

@@ -11,11 +11,19 @@ import {
 } from '#vision';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import type { TrainArgs } from './args.js';
-import { listDataset, loadImages } from './dataset.js';
+import { compareOnHeldOut, comparedModelDir, type Comparison } from './comparison.js';
+import { loadImages } from './dataset.js';
+import { startingModel } from './fine-tune.js';
 import { accuracy, confusionMatrix, perClassMetrics } from './metrics.js';
 import { buildCnn } from './model.js';
 import { writeReport } from './report.js';
-import { stratifiedSplit } from './split.js';
+import {
+  nearIdenticalFrames,
+  reviewedInStore,
+  samplesInFolder,
+  splitSamples,
+  type Sample,
+} from './samples.js';
 import { argmax, EpochStats, fitClassifier, predictProbabilities } from './train.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 
@@ -34,45 +42,95 @@ export interface TrainingSummary {
   readonly heldOutAccuracy: number;
   readonly bestEpoch: number;
   readonly inferenceMsPerImage: number;
+  /** The model in use on the same held-out images, when there was one to compare with. */
+  readonly comparison?: Comparison;
 }
 
+/** Every labelled image the arguments name: the data folders, then the store's reviewed images. */
+async function collectSamples(args: TrainArgs, log: TrainingLog): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (const dir of args.data) samples.push(...(await samplesInFolder(dir)));
+  if (args.store) {
+    const reviewed = await reviewedInStore(args.store, (read) =>
+      log.progress(`store: ${read} sidecars read`),
+    );
+    log.info(`store ${resolve(args.store)}: ${reviewed.length} reviewed images`);
+    samples.push(...reviewed);
+  }
+  if (samples.length === 0) throw new Error('no labelled image: review images on /review, or give --data');
+  return samples;
+}
+
+const countBy = (samples: readonly Sample[], labels: readonly string[]) =>
+  labels.map((label) => samples.filter((sample) => sample.label === label).length);
+
 /**
- * The whole training run: list and split the data, choose a backend that can train, preprocess
- * exactly like the gateway, train, test on the held-out split, save the model with its metadata, and
- * write the report.
+ * The whole training run: collect the labelled images (folders, a store's reviewed ones), split
+ * them so that no burst of near-identical frames sits on both sides, choose a backend that can
+ * train, start from scratch or from a model, preprocess exactly like the gateway, train, test on
+ * the held-out images beside the model in use, save the model with its metadata, and write the
+ * report.
  */
-export async function trainFromFolder(args: TrainArgs, log: TrainingLog): Promise<TrainingSummary> {
-  const { labels, files } = await listDataset(args.data);
-  const split = stratifiedSplit(
-    files.map((f) => f.label),
-    { test: args.testFraction, validation: args.validationFraction },
-    args.seed,
-  );
-  const imagesPerLabel = labels.map((_, c) => files.filter((f) => f.label === c).length);
-  log.info(
-    `data: ${files.length} images, ${labels.map((l, c) => `${l} ${imagesPerLabel[c]}`).join(', ')}; ` +
-      `split ${split.train.length} train / ${split.validation.length} validation / ${split.test.length} test`,
-  );
-
+export async function trainClassifier(args: TrainArgs, log: TrainingLog): Promise<TrainingSummary> {
+  const samples = await collectSamples(args, log);
+  const heldOut = args.test ? await samplesInFolder(args.test) : undefined;
   const { tf, backend } = await trainingBackend(args, log);
+  const dataLabels = [...new Set([...samples, ...(heldOut ?? [])].map((sample) => sample.label))].sort();
+  const starting = args.from
+    ? await startingModel(tf, args.from, dataLabels, { seed: args.seed, learningRate: args.learningRate })
+    : undefined;
+  const labels = starting?.labels ?? dataLabels;
+  if (labels.length < 2) throw new Error(`at least two labels are needed, found ${labels.join(', ')}`);
+  if (starting)
+    log.info(
+      `from ${resolve(args.from!)}: ${starting.labels.length - starting.added.length} labels kept` +
+        (starting.added.length > 0 ? `, ${starting.added.join(', ')} added` : ''),
+    );
 
-  const input: InputSize = { width: args.size, height: args.size, channels: 3 };
-  const preprocessing = TEACHABLE_MACHINE_PREPROCESSING;
-  const images = await loadImages(files, input, preprocessing, (done, total) =>
-    log.progress(`preprocessing ${done}/${total}`),
+  const links = await nearIdenticalFrames(samples, args.nearIdentical, (done, total) =>
+    log.progress(`near-identical frames: ${done}/${total} compared`),
   );
-  const part = (indices: readonly number[]) => ({
-    images: indices.map((i) => images[i]),
-    labels: indices.map((i) => files[i].label),
-  });
-  const [train, validation, test] = [part(split.train), part(split.validation), part(split.test)];
+  const split = splitSamples(
+    samples,
+    labels,
+    { test: heldOut ? 0 : args.testFraction, validation: args.validationFraction },
+    { by: args.splitBy, links, seed: args.seed },
+  );
+  const part = (indices: readonly number[]) => indices.map((index) => samples[index]!);
+  const [trainSamples, validationSamples] = [part(split.train), part(split.validation)];
+  const testSamples = heldOut ?? part(split.test);
+  const imagesPerLabel = countBy([...samples, ...(heldOut ?? [])], labels);
+  log.info(
+    `data: ${samples.length + (heldOut?.length ?? 0)} images, ${labels.map((l, c) => `${l} ${imagesPerLabel[c]}`).join(', ')}; ` +
+      `${links.length} near-identical frame(s) kept together, ${split.groups} groups split ` +
+      `${trainSamples.length} train / ${validationSamples.length} validation / ${testSamples.length} test` +
+      (heldOut
+        ? ` (--test ${args.test})`
+        : ` (newest by ${args.splitBy === 'time' ? 'capture time' : 'camera'})`),
+  );
+  const missing = labels.filter((_, c) => countBy(trainSamples, labels)[c] === 0);
+  if (missing.length > 0) log.info(`warning: no training image of ${missing.join(', ')}`);
 
-  const model = buildCnn(tf, {
+  const input: InputSize = starting?.input ?? { width: args.size, height: args.size, channels: 3 };
+  const preprocessing = starting?.preprocessing ?? TEACHABLE_MACHINE_PREPROCESSING;
+  const all = [...trainSamples, ...validationSamples, ...testSamples];
+  const images = await loadImages(
+    all.map((sample) => ({ path: sample.path, label: labels.indexOf(sample.label) })),
     input,
-    classes: labels.length,
-    seed: args.seed,
-    learningRate: args.learningRate,
+    preprocessing,
+    (done, total) => log.progress(`preprocessing ${done}/${total}`),
+  );
+  const set = (from: number, to: number) => ({
+    images: images.slice(from, to),
+    labels: all.slice(from, to).map((sample) => labels.indexOf(sample.label)),
   });
+  const train = set(0, trainSamples.length);
+  const validation = set(trainSamples.length, trainSamples.length + validationSamples.length);
+  const test = set(trainSamples.length + validationSamples.length, all.length);
+
+  const model =
+    starting?.model ??
+    buildCnn(tf, { input, classes: labels.length, seed: args.seed, learningRate: args.learningRate });
   try {
     log.info(`model: ${model.countParams()} weights, input ${input.width}x${input.height}x${input.channels}`);
     const started = performance.now();
@@ -93,12 +151,25 @@ export async function trainFromFolder(args: TrainArgs, log: TrainingLog): Promis
     const heldOutAccuracy = accuracy(confusion);
     const inferenceMsPerImage = await timeInference(tf, model, test.images);
     log.info(`held-out accuracy ${(100 * heldOutAccuracy).toFixed(1)} % (epoch ${bestEpoch} weights)`);
+    // Before the model is saved: --out may be the folder of the model in use.
+    const comparedDir = await comparedModelDir(args.compare);
+    const comparison = comparedDir
+      ? await compareOnHeldOut(comparedDir, testSamples, labels, (done, total) =>
+          log.progress(`comparing with ${comparedDir}: ${done}/${total}`),
+        )
+      : undefined;
+    if (comparison)
+      log.info(`${comparison.model} on the same images: ${(100 * comparison.accuracy).toFixed(1)} %`);
 
     const trainedAt = new Date().toISOString();
+    const sources = [
+      ...args.data.map((dir) => basename(resolve(dir))),
+      ...(args.store ? [`store ${basename(resolve(args.store))}`] : []),
+    ].join(' + ');
     const metadata: ModelMetadata = {
       modelName: 'cable-inspector-cnn',
       labels,
-      imageSize: args.size,
+      imageSize: input.width,
       inputShape: [input.height, input.width, input.channels],
       preprocessing,
       trainedAt,
@@ -111,15 +182,31 @@ export async function trainFromFolder(args: TrainArgs, log: TrainingLog): Promis
       seed: args.seed,
       backend,
       tfjsVersion: tf.version.tfjs,
-      dataset: basename(resolve(args.data)),
+      dataset: sources,
+      ...(args.from ? { from: basename(resolve(args.from)) } : {}),
+      split: heldOut ? `test folder ${basename(resolve(args.test!))}` : `by ${args.splitBy}`,
+      ...(comparison
+        ? { comparedWith: comparison.model, comparedAccuracy: round(comparison.accuracy, 4) }
+        : {}),
     };
     const saved = await saveLayersModel(model, args.out, metadata);
     await writeReport(args.out, {
       trainedAt,
-      dataset: basename(resolve(args.data)),
+      dataset: sources,
+      from: args.from ? basename(resolve(args.from)) : undefined,
       labels,
       imagesPerLabel,
-      split: { train: train.images.length, validation: validation.images.length, test: test.images.length },
+      split: {
+        train: train.images.length,
+        validation: validation.images.length,
+        test: test.images.length,
+        how: heldOut
+          ? `held out: the folder ${basename(resolve(args.test!))}; the rest split by ${args.splitBy}`
+          : args.splitBy === 'time'
+            ? 'the newest images of each label held out (capture time)'
+            : 'whole cameras held out',
+        groups: split.groups,
+      },
       seed: args.seed,
       backend,
       input,
@@ -133,11 +220,20 @@ export async function trainFromFolder(args: TrainArgs, log: TrainingLog): Promis
       confusion,
       perClass: perClassMetrics(confusion),
       inferenceMsPerImage,
+      comparison,
     });
     log.info(
       `wrote ${resolve(args.out)}: model.json, weights.bin, metadata.json, report.md, training-curve.svg/png`,
     );
-    return { out: resolve(args.out), labels, backend, heldOutAccuracy, bestEpoch, inferenceMsPerImage };
+    return {
+      out: resolve(args.out),
+      labels,
+      backend,
+      heldOutAccuracy,
+      bestEpoch,
+      inferenceMsPerImage,
+      comparison,
+    };
   } finally {
     model.dispose();
   }

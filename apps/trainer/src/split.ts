@@ -15,10 +15,16 @@ export interface SplitFractions {
 
 /**
  * Splits item indices class by class, so every part keeps the class proportions. Within a class the
- * order is a seeded shuffle; every class with at least three items puts at least one item in each part.
- * Returned index lists are sorted.
+ * order is a seeded shuffle, or with `newness` (a time per item) newest first, so that the test part
+ * holds the newest items and validation the next newest; every class with at least three items puts
+ * at least one item in each part. Returned index lists are sorted.
  */
-export function stratifiedSplit(classOf: readonly number[], fractions: SplitFractions, seed: number): Split {
+export function stratifiedSplit(
+  classOf: readonly number[],
+  fractions: SplitFractions,
+  seed: number,
+  newness?: readonly number[],
+): Split {
   if (fractions.test < 0 || fractions.validation < 0 || fractions.test + fractions.validation >= 1) {
     throw new Error('test and validation fractions must be >= 0 and sum to less than 1');
   }
@@ -27,6 +33,10 @@ export function stratifiedSplit(classOf: readonly number[], fractions: SplitFrac
   const split = { train: [] as number[], validation: [] as number[], test: [] as number[] };
   for (const cls of [...byClass.keys()].sort((a, b) => a - b)) {
     const members = shuffled(byClass.get(cls) ?? [], seed * 1000003 + cls);
+    if (newness) {
+      const time = (index: number) => newness[index] ?? -Infinity;
+      members.sort((a, b) => (time(a) === time(b) ? 0 : time(b) > time(a) ? 1 : -1));
+    }
     const n = members.length;
     const atLeastOne = (fraction: number) =>
       fraction > 0 && n >= 3 ? Math.max(1, Math.round(n * fraction)) : Math.round(n * fraction);

@@ -6,30 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 
 import { classifyImage, loadModel } from '#vision';
+import { noisyPhoto as photo } from '../../../libs/vision/src/testing/noisy-photos.js';
+import { storeTestImage } from '../../../src/classification/testing-images.js';
+import { FakeClock } from '../../../src/common/fake-clock.js';
+import { ImageStore } from '../../../src/storage/image-store.js';
 import { parseTrainArgs } from './args.js';
-import { trainFromFolder, TrainingLog } from './run.js';
+import { trainClassifier, TrainingLog } from './run.js';
 
-/** A noisy JPEG mostly of one colour, with a darker diagonal bar. */
-async function photo(rgb: [number, number, number], seed: number): Promise<Buffer> {
-  const width = 64;
-  const height = 48;
-  const raw = Buffer.alloc(width * height * 3);
-  let s = seed;
-  for (let i = 0; i < width * height; i++) {
-    const x = i % width;
-    const y = Math.floor(i / width);
-    const bar = Math.abs(x - y - 8) < 4 ? 0.5 : 1;
-    for (let c = 0; c < 3; c++) {
-      s = (s * 1103515245 + 12345) % 2147483648;
-      raw[i * 3 + c] = Math.max(0, Math.min(255, rgb[c] * bar + ((s / 2147483648) * 40 - 20)));
-    }
-  }
-  return sharp(raw, { raw: { width, height, channels: 3 } })
-    .jpeg({ quality: 80 })
-    .toBuffer();
-}
-
-describe('trainFromFolder (smoke)', () => {
+describe('trainClassifier (smoke)', () => {
   let root: string;
   const messages: string[] = [];
   const log: TrainingLog = {
@@ -66,7 +50,7 @@ describe('trainFromFolder (smoke)', () => {
       '--batch-size',
       '4',
     ]);
-    const summary = await trainFromFolder(args, log);
+    const summary = await trainClassifier(args, log);
 
     assert.deepEqual(summary.labels, ['copper', 'white']);
     assert.ok(summary.heldOutAccuracy >= 0 && summary.heldOutAccuracy <= 1);
@@ -95,5 +79,72 @@ describe('trainFromFolder (smoke)', () => {
     const png = await sharp(join(out, 'training-curve.png')).metadata();
     assert.equal(png.format, 'png');
     assert.ok((await stat(join(out, 'weights.bin'))).size > 0);
+  });
+
+  it("fine-tunes from a model on a store's reviewed images, with a new label, beside the model it started from", async () => {
+    const storageDir = join(root, 'store');
+    const clock = new FakeClock(Date.UTC(2026, 11, 1, 8));
+    const store = new ImageStore(storageDir, clock);
+    const colours: Record<string, [number, number, number]> = {
+      copper: [200, 120, 60],
+      white: [235, 235, 230],
+      blue: [40, 60, 200],
+    };
+    let n = 0;
+    for (const [label, rgb] of Object.entries(colours)) {
+      for (let i = 0; i < 6; i++) {
+        clock.advance(5000);
+        const stored = await storeTestImage(store, await photo(rgb, 100 + n), {
+          transferId: `t${String(n).padStart(4, '0')}`,
+          deviceId: n % 2,
+          port: 40000,
+          at: clock.now(),
+        });
+        n++;
+        // One unreviewed image of each: not trained on.
+        if (i < 5)
+          await store.updateRecord(stored, { review: { label, at: new Date(clock.now()).toISOString() } });
+      }
+    }
+    const base = join(root, 'model');
+    const tuned = join(root, 'tuned');
+    const summary = await trainClassifier(
+      parseTrainArgs([
+        '--store',
+        storageDir,
+        '--from',
+        base,
+        '--compare',
+        base,
+        '--out',
+        tuned,
+        '--epochs',
+        '1',
+        '--batch-size',
+        '4',
+      ]),
+      log,
+    );
+    assert.deepEqual(
+      summary.labels,
+      ['copper', 'white', 'blue'],
+      "the base model's labels, then the new one",
+    );
+    assert.ok(messages.some((m) => m === `store ${storageDir}: 15 reviewed images`));
+    assert.equal(summary.comparison?.model, 'model');
+    const model = await loadModel(tuned);
+    try {
+      assert.deepEqual(model.labels, ['copper', 'white', 'blue']);
+      assert.deepEqual(model.input, { width: 16, height: 16, channels: 3 }, "the base model's input");
+      assert.equal(model.metadata.from, 'model');
+      assert.equal(model.metadata.split, 'by time');
+    } finally {
+      model.dispose();
+    }
+    const report = await readFile(join(tuned, 'report.md'), 'utf8');
+    assert.match(report, /fine-tuned from `model`/);
+    assert.match(report, /## Against the model in use/);
+    assert.match(report, /\| \*\*accuracy\*\* \| \d+\.\d % \| \d+\.\d % \|/);
+    assert.match(report, /\d+ of them have a label it does not know/);
   });
 });

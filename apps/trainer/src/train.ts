@@ -30,7 +30,10 @@ export interface FitOptions {
 
 export interface FitResult {
   readonly history: EpochStats[];
-  /** The epoch whose weights the model ends with: best validation accuracy, then lowest validation loss. */
+  /**
+   * The epoch whose weights the model ends with: best validation accuracy, then lowest validation
+   * loss (the last epoch without validation images).
+   */
   readonly bestEpoch: number;
 }
 
@@ -93,8 +96,10 @@ export async function fitClassifier(
       };
       history.push(stats);
       options.onEpoch?.(stats);
+      // Without validation images there is nothing to choose by: the last epoch's weights are kept.
       const better =
         !best ||
+        validation.images.length === 0 ||
         stats.validationAccuracy > best.accuracy ||
         (stats.validationAccuracy === best.accuracy && stats.validationLoss < best.loss);
       if (better) {
