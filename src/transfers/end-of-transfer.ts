@@ -51,7 +51,10 @@ export class EndOfTransferRounds {
     const previousEndAt = device.lastEndOfTransferAt;
     if (asked === undefined) device.lastEndOfTransferAt = now;
     const transfer = device.active;
-    if (asked === Answer.Given || asked === Answer.Pending) {
+    // Generation C's answers echo its image's CRC: one answered twice cannot be taken for another
+    // image's, and its retries come sooner than the window (100 ms on a fast link).
+    const echoesChecksum = frame.checksum !== undefined && asked === Answer.Given;
+    if ((asked === Answer.Given || asked === Answer.Pending) && !echoesChecksum) {
       statistics.retransmissions['network-copy']++;
       // Or the same question about a new image whose request and packets were lost: from now on
       // the record cannot tell, and keeps silent.

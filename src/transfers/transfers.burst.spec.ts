@@ -3,6 +3,7 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { FakeClock } from '../common/fake-clock.js';
 import { TransferHarness, type HarnessOptions } from './testing/transfer-harness.js';
 import { imageOf, turnsPass, Upload } from './testing/uploads.js';
@@ -155,6 +156,22 @@ describe('TransfersService: burst uploads (generation B)', () => {
       await burst(four, [2, 3]);
       assert.deepEqual(await gateway.send(four.end()), [1, 99, 3, 0]);
       assert.equal(gateway.stored[0]!.record.endOfTransferRounds, 3);
+    });
+
+    it('answers generation C’s end of transfer again however soon: its answer echoes the image’s CRC', async () => {
+      const image = new Upload(imageOf(3 * 1016 + 7));
+      const checksum = crc32(image.image);
+      const end = { ...image.end(), checksum };
+      const stored = [1, 99, 3, 0, ...[24, 16, 8, 0].map((shift) => (checksum >>> shift) & 0xff)];
+      assert.deepEqual(
+        await gateway.send(image.request({ imageSize: { value: image.image.length, width: 4 } })),
+        image.acceptance(),
+      );
+      await burst(image);
+      assert.deepEqual(await gateway.send(end), stored);
+      clock.advance(100);
+      assert.deepEqual(await gateway.send(end), stored, 'its retry 100 ms later, the first k = 0 lost');
+      assert.equal(gateway.stored.length, 1);
     });
 
     it('keeps the record silent once a packet of another image came', async () => {
