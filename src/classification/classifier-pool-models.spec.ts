@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeTinyLayersModel } from '../../libs/vision/src/testing/tiny-models.js';
-import { ClassifierPool, ModelLoadError } from './classifier-pool.js';
+import { ClassifierPool, ModelLoadError, type ClassifiedImage } from './classifier-pool.js';
 import { writeTinyModel } from './testing-model.js';
 import type { ModelSource } from './worker-protocol.js';
 
@@ -72,6 +72,32 @@ describe('ClassifierPool, models swapped while it works', () => {
       assert.deepEqual(names.slice(12), ['retrained', 'retrained', 'retrained', 'retrained']);
       assert.equal(pool.model?.name, 'retrained');
       assert.notEqual(swapped.active.modelId, outcomes[0]!.models!.active.modelId, 'other weights, other id');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('swaps to a model of another input size under a steady flow: images decoded for the old one are decoded again', async () => {
+    const pool = poolOf('tiny', 2);
+    await pool.start();
+    try {
+      const outcomes: Promise<ClassifiedImage>[] = [];
+      let swapped = false;
+      const swap = pool.useModels({ active: source('wide') }).finally(() => (swapped = true));
+      // Images keep coming while the new generation loads, so that some are decoded (for 16 px)
+      // and waiting for a worker at the moment it takes over; then a few more.
+      while (!swapped && outcomes.length < 2000) {
+        while (pool.backlog < 8) outcomes.push(pool.classify(FIXTURE)!);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await swap;
+      for (let i = 0; i < 4; i++) outcomes.push(pool.classify(FIXTURE)!);
+      const settled = await Promise.all(outcomes);
+      const failed = settled.filter((outcome) => !outcome.ok);
+      assert.deepEqual(failed, [], 'every image classified by the model it was decoded for');
+      const names = settled.map((outcome) => outcome.models!.active.name);
+      assert.ok(names.includes('tiny'));
+      assert.deepEqual(names.slice(-4), ['wide', 'wide', 'wide', 'wide']);
     } finally {
       await pool.close();
     }
