@@ -1,4 +1,11 @@
-import type { PreprocessedImage } from '#vision';
+import {
+  ClassifierLanes,
+  decodedJobs,
+  outcomeOf,
+  type ClassifiedImage,
+  type Lane,
+  type Pending,
+} from './classifier-jobs.js';
 import {
   ModelLoadError,
   spawnWorker,
@@ -17,22 +24,7 @@ import type {
 } from './worker-protocol.js';
 
 export { ModelLoadError } from './worker-generation.js';
-
-/**
- * Which queue an image waits in: `fresh` (just stored, its camera may be waiting for the verdict)
- * goes before any `backlog` image (stored earlier and found unanalysed on disk).
- */
-export type Lane = 'fresh' | 'backlog';
-
-/** A worker's outcome for one image, with how long it waited and how many shared its batch. */
-export type ClassifiedImage = JobOutcome & {
-  /** From `classify()` to its decoding starting (0 when it never started). */
-  readonly waitedMs: number;
-  /** Images in its inference batch (0 when it never got there). */
-  readonly batchSize: number;
-  /** The models of the worker that classified it (none when it never went to one). */
-  readonly models?: WorkerModels;
-};
+export type { ClassifiedImage, Lane } from './classifier-jobs.js';
 
 /**
  * Decodes at a time. The pool runs in the classifier process, whose every thread yields to the
@@ -40,22 +32,6 @@ export type ClassifiedImage = JobOutcome & {
  * idle (the second core, on a 2-core machine, once the uploads of a burst are in).
  */
 const DECODE_CONCURRENCY = 2;
-
-interface Pending {
-  readonly id: number;
-  readonly imagePath: string;
-  readonly lane: Lane;
-  readonly queuedAt: number;
-  readonly resolve: (outcome: ClassifiedImage) => void;
-  waitedMs: number;
-  batchSize: number;
-  decodeMs: number;
-  /** The generation it was decoded for, and the pixels. */
-  decodedFor?: Generation;
-  image?: PreprocessedImage;
-  shadowImage?: PreprocessedImage | null;
-  shadowError?: string;
-}
 
 export interface PoolOptions extends WorkerOptions {
   /** At start, a shadow model that fails to load leaves the pool without one (logged) instead of failing. */
@@ -84,7 +60,7 @@ export interface PoolOptions extends WorkerOptions {
 export class ClassifierPool {
   private current: Generation | undefined;
   private readonly retiring = new Set<PooledWorker>();
-  private readonly lanes: Record<Lane, Pending[]> = { fresh: [], backlog: [] };
+  private readonly lanes: ClassifierLanes;
   /** Every job not yet settled, wherever it is (a lane, decoding, decoded, in a worker). */
   private readonly unsettled = new Map<number, Pending>();
   private readonly decoded: Pending[] = [];
@@ -98,7 +74,12 @@ export class ClassifierPool {
     onShadowFailure: (message) => this.options.onShadowFailure?.(message),
   };
 
-  constructor(private readonly options: PoolOptions) {}
+  constructor(private readonly options: PoolOptions) {
+    this.lanes = new ClassifierLanes({
+      fresh: options.queueMax,
+      backlog: options.backlogMax ?? options.batchMax * options.workers,
+    });
+  }
 
   /** Starts one worker per `workers` for `choice`; all of them ready, or none left running. */
   private generation(choice: ModelChoice, requireShadow: boolean): Promise<Generation> {
@@ -121,7 +102,7 @@ export class ClassifierPool {
 
   /** Images waiting for their turn, both lanes. */
   get queueDepth(): number {
-    return this.lanes.fresh.length + this.lanes.backlog.length;
+    return this.lanes.depth;
   }
 
   /** Images queued or being classified. */
@@ -130,11 +111,7 @@ export class ClassifierPool {
   }
 
   hasRoom(lane: Lane = 'fresh'): boolean {
-    const max =
-      lane === 'fresh'
-        ? this.options.queueMax
-        : (this.options.backlogMax ?? this.options.batchMax * this.options.workers);
-    return this.lanes[lane].length < max;
+    return this.lanes.hasRoom(lane);
   }
 
   /** Starts every worker and waits until each has loaded the model; throws `ModelLoadError` otherwise. */
@@ -164,7 +141,7 @@ export class ClassifierPool {
       } else void pooled.worker.terminate();
     }
     // Decoded for the old models: back to the head of their lanes, in order.
-    for (const pending of this.decoded.splice(0).reverse()) this.requeue(pending);
+    for (const pending of this.decoded.splice(0).reverse()) this.lanes.putBack(pending);
     this.pump();
     return next.models;
   }
@@ -183,7 +160,7 @@ export class ClassifierPool {
         batchSize: 0,
         decodeMs: 0,
       };
-      this.lanes[lane].push(pending);
+      this.lanes.push(pending);
       this.unsettled.set(pending.id, pending);
     });
     this.pump();
@@ -203,8 +180,7 @@ export class ClassifierPool {
       });
     }
     this.unsettled.clear();
-    this.lanes.fresh.length = 0;
-    this.lanes.backlog.length = 0;
+    this.lanes.clear();
     this.decoded.length = 0;
     const workers = [...(this.current?.workers ?? []), ...this.retiring];
     this.current?.workers.splice(0);
@@ -212,29 +188,18 @@ export class ClassifierPool {
     await Promise.all(workers.map(({ worker }) => worker.terminate()));
   }
 
-  private requeue(pending: Pending): void {
-    Object.assign(pending, {
-      decodedFor: undefined,
-      image: undefined,
-      shadowImage: undefined,
-      shadowError: undefined,
-    });
-    this.lanes[pending.lane].unshift(pending);
-  }
-
   /** Starts decodes while there is room for them, and gives decoded images to idle workers. */
   private pump(): void {
     const generation = this.current;
     if (this.closed || !generation) return;
-    const { fresh, backlog } = this.lanes;
     const decodedMax = this.options.batchMax * Math.max(1, generation.workers.length);
     const started: string[] = [];
     while (
       this.decoding < DECODE_CONCURRENCY &&
       this.decoding + this.decoded.length < decodedMax &&
-      fresh.length + backlog.length > 0
+      this.lanes.depth > 0
     ) {
-      const pending = (fresh.length > 0 ? fresh : backlog).shift()!;
+      const pending = this.lanes.next()!;
       pending.waitedMs = performance.now() - pending.queuedAt;
       this.decoding++;
       started.push(pending.imagePath);
@@ -269,7 +234,7 @@ export class ClassifierPool {
     if (!this.unsettled.has(pending.id) || !pending.image) return this.pump();
     if (generation === this.current) this.decoded.push(pending);
     // The models changed while it was decoded.
-    else this.requeue(pending);
+    else this.lanes.putBack(pending);
     this.pump();
   }
 
@@ -277,16 +242,8 @@ export class ClassifierPool {
     for (const pending of batch) pending.batchSize = batch.length;
     pooled.busy = true;
     pooled.batch = batch.map((pending) => pending.id);
-    const jobs = batch.map((pending) => ({
-      id: pending.id,
-      image: pending.image!,
-      ...(pending.shadowImage !== undefined ? { shadowImage: pending.shadowImage } : {}),
-    }));
-    const buffers = jobs.flatMap((job) => [job.image, job.shadowImage ?? undefined]);
-    pooled.worker.postMessage(
-      { type: 'classify', jobs },
-      buffers.flatMap((image) => (image ? [image.data.buffer as ArrayBuffer] : [])),
-    );
+    const { jobs, transfer } = decodedJobs(batch);
+    pooled.worker.postMessage({ type: 'classify', jobs }, transfer);
     for (const pending of batch) Object.assign(pending, { image: undefined, shadowImage: undefined });
   }
 
@@ -301,26 +258,7 @@ export class ClassifierPool {
     for (const result of results) {
       const pending = this.unsettled.get(result.id);
       if (!pending) continue;
-      const shadow =
-        result.ok && result.shadow && pending.shadowError !== undefined
-          ? { ok: false as const, message: `not decoded for the shadow model: ${pending.shadowError}` }
-          : result.ok
-            ? result.shadow
-            : undefined;
-      this.settle(
-        pending,
-        result.ok
-          ? {
-              id: result.id,
-              ok: true,
-              scores: result.scores,
-              decodeMs: pending.decodeMs,
-              inferenceMs: result.inferenceMs,
-              ...(shadow ? { shadow } : {}),
-            }
-          : { id: result.id, ok: false, reason: 'failed', message: result.message },
-        pooled.models,
-      );
+      this.settle(pending, outcomeOf(result, pending), pooled.models);
     }
     if (pooled.retiring) {
       this.retiring.delete(pooled);
