@@ -35,89 +35,92 @@ describe('generation C: the gateway verifies the CRC before it acknowledges', ()
     await rm(directory, { recursive: true, force: true });
   });
 
-  it(
-    'never stores a payload corrupted on the way: the CRC catches it, the device starts again, the image is stored intact',
-    async () => {
-      const image = syntheticJpeg(30 * PAYLOAD + 500, 41);
-      const corruptedIndex = 17;
-      let corrupted = false;
-      // The first copy of one data packet gets one payload byte changed; the relay sends it as a
-      // datagram of its own, so its UDP length and checksum are right: only the CRC-32 can tell.
-      const relay = await LossyRelay.open({
-        target: gateway.udp,
-        tamper: (datagram, direction) => {
-          if (corrupted || direction !== 'outgoing' || datagram[2] !== CameraOp.DataPacket) return undefined;
-          if (datagram[3] !== corruptedIndex) return undefined;
-          corrupted = true;
-          const copy = Buffer.from(datagram);
-          copy[DATA_HEADER_BYTES + 100] ^= 0x20;
-          return copy;
-        },
+  it('never stores a payload corrupted on the way: the CRC catches it, the device starts again, the image is stored intact', async () => {
+    const image = syntheticJpeg(30 * PAYLOAD + 500, 41);
+    const corruptedIndex = 17;
+    let corrupted = false;
+    // The first copy of one data packet gets one payload byte changed; the relay sends it as a
+    // datagram of its own, so its UDP length and checksum are right: only the CRC-32 can tell.
+    const relay = await LossyRelay.open({
+      target: gateway.udp,
+      tamper: (datagram, direction) => {
+        if (corrupted || direction !== 'outgoing' || datagram[2] !== CameraOp.DataPacket) return undefined;
+        if (datagram[3] !== corruptedIndex) return undefined;
+        corrupted = true;
+        const copy = Buffer.from(datagram);
+        copy[DATA_HEADER_BYTES + 100] ^= 0x20;
+        return copy;
+      },
+    });
+    try {
+      const [path] = await writeImages(directory, [image]);
+      const outcome = await runUplink(
+        relay.address,
+        31,
+        [path!],
+        [...LOOPBACK_TIMING, '--result-timeout', '0'],
+      );
+      assert.ok(corrupted, 'the relay corrupted a packet');
+      assert.equal(outcome.code, 0, describeLines(outcome));
+      assert.ok(
+        outcome.lines[0]!.restarts >= 1,
+        `told k = 255, the device sent it all again: ${describeLines(outcome)}`,
+      );
+      await assertStored(gateway.storageDir, [{ image, deviceId: 31, source: relay.upstreamAddress }], {
+        others: true,
       });
-      try {
-        const [path] = await writeImages(directory, [image]);
-        const outcome = await runUplink(
-          relay.address,
-          31,
-          [path!],
-          [...LOOPBACK_TIMING, '--result-timeout', '0'],
-        );
-        assert.ok(corrupted, 'the relay corrupted a packet');
-        assert.equal(outcome.code, 0, describeLines(outcome));
-        assert.ok(
-          outcome.lines[0]!.restarts >= 1,
-          `told k = 255, the device sent it all again: ${describeLines(outcome)}`,
-        );
-        await assertStored(gateway.storageDir, [{ image, deviceId: 31, source: relay.upstreamAddress }], {
-          others: true,
-        });
-        const metrics = await (await fetch(`http://127.0.0.1:${httpPort(gateway)}/metrics`)).text();
-        assert.match(metrics, /checksum-mismatch"?\}? [1-9]/, 'the mismatch is counted');
-      } finally {
-        await relay.close();
-      }
-    },
-  );
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort(gateway)}/metrics`)).text();
+      assert.match(metrics, /checksum-mismatch"?\}? [1-9]/, 'the mismatch is counted');
+    } finally {
+      await relay.close();
+    }
+  });
 
-  it(
-    'stores a burst only once its op 3 came, and tells a device it has no transfer for k = 255',
-    async () => {
-      const other = await startTestGateway();
-      const image = syntheticJpeg(12 * PAYLOAD + 9, 42);
-      // Every packet reaches the first gateway; the op 3 and all that follows go to a second one
-      // that never heard of the transfer.
-      const relay = await LossyRelay.open({
-        target: gateway.udp,
-        tamper: (datagram, direction) => {
-          if (direction === 'outgoing' && datagram[2] === CameraOp.EndOfTransfer) relay.redirect(other.udp);
-          return undefined;
-        },
-      });
-      try {
-        const [path] = await writeImages(directory, [image]);
-        const outcome = await runUplink(
-          relay.address,
-          32,
-          [path!],
-          // Waits long enough for a stored image's fsync on a loaded machine: a timeout here can
-          // only be a k = 255 not sent.
-          ['--reply-timeout', '2000', '--min-reply-timeout', '1000', '--busy-pause', '100', '--result-timeout', '0'],
-        );
-        assert.equal(outcome.code, 0, describeLines(outcome));
-        const [line] = outcome.lines;
-        assert.equal(line!.restarts, 1, describeLines(outcome));
-        assert.equal(line!.timeouts, 0, `answered k = 255 at once, not silence: ${describeLines(outcome)}`);
-        await assertStored(other.storageDir, [{ image, deviceId: 32, source: relay.upstreamAddress }]);
-        const firstGateway = (await readStoredImages(gateway.storageDir)).filter(
-          (stored) => stored.sidecar.deviceId === 32,
-        );
-        assert.deepEqual(firstGateway, [], 'every packet but no op 3: nothing stored');
-      } finally {
-        await relay.close();
-        await other.close();
-      }
-    },
-  );
+  it('stores a burst only once its op 3 came, and tells a device it has no transfer for k = 255', async () => {
+    const other = await startTestGateway();
+    const image = syntheticJpeg(12 * PAYLOAD + 9, 42);
+    // Every packet reaches the first gateway; the op 3 and all that follows go to a second one
+    // that never heard of the transfer.
+    const relay = await LossyRelay.open({
+      target: gateway.udp,
+      tamper: (datagram, direction) => {
+        if (direction === 'outgoing' && datagram[2] === CameraOp.EndOfTransfer) relay.redirect(other.udp);
+        return undefined;
+      },
+    });
+    try {
+      const [path] = await writeImages(directory, [image]);
+      const outcome = await runUplink(
+        relay.address,
+        32,
+        [path!],
+        // Waits long enough for a stored image's fsync on a loaded machine: a timeout here can
+        // only be a k = 255 not sent.
+        [
+          '--reply-timeout',
+          '2000',
+          '--min-reply-timeout',
+          '1000',
+          '--busy-pause',
+          '100',
+          '--result-timeout',
+          '0',
+        ],
+      );
+      assert.equal(outcome.code, 0, describeLines(outcome));
+      const [line] = outcome.lines;
+      assert.equal(line!.restarts, 1, describeLines(outcome));
+      assert.equal(line!.timeouts, 0, `answered k = 255 at once, not silence: ${describeLines(outcome)}`);
+      await assertStored(other.storageDir, [{ image, deviceId: 32, source: relay.upstreamAddress }]);
+      const firstGateway = (await readStoredImages(gateway.storageDir)).filter(
+        (stored) => stored.sidecar.deviceId === 32,
+      );
+      assert.deepEqual(firstGateway, [], 'every packet but no op 3: nothing stored');
+    } finally {
+      await relay.close();
+      await other.close();
+    }
+  });
 });
 
 function httpPort(gateway: TestGateway): number {

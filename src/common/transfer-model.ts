@@ -69,7 +69,8 @@ export function payloadPerPacket(parameters: TransferParameters): number {
 export function lengthIsValid(parameters: TransferParameters, index: number, length: number): boolean {
   const payload = payloadPerPacket(parameters);
   if (index !== parameters.packetCount - 1) return length === payload;
-  if (parameters.imageSize !== null) return length === parameters.imageSize - payload * (parameters.packetCount - 1);
+  if (parameters.imageSize !== null)
+    return length === parameters.imageSize - payload * (parameters.packetCount - 1);
   return length >= 1 && length <= payload;
 }
 

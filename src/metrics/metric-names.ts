@@ -31,4 +31,5 @@ export const METRIC = {
 } as const;
 
 /** Values of the `outcome` label of the transfers counter. */
-export type TransferOutcome = 'completed' | 'refused' | 'expired' | 'aborted' | 'failed' | 'checksum-mismatch';
+export type TransferOutcome =
+  'completed' | 'refused' | 'expired' | 'aborted' | 'failed' | 'checksum-mismatch';

@@ -141,7 +141,11 @@ export class EndOfTransferRounds {
       if (frame.checksum !== record.imageChecksum) return replies.startAgain(frame);
       return this.storedAlready(device, frame);
     }
-    if (!device.recordAnswers || record.flowMode === 'stop-and-wait' || frame.packetCount !== record.packetCount)
+    if (
+      !device.recordAnswers ||
+      record.flowMode === 'stop-and-wait' ||
+      frame.packetCount !== record.packetCount
+    )
       return undefined;
     // Not yet told stored: the device cannot have moved on to a next image.
     if (device.lastToldStoredAt < record.storedAt) return this.storedAlready(device, frame);

@@ -162,10 +162,18 @@ describe('FlowModes (with a real spool journal)', () => {
     it('a packet with the previous image’s bytes starts no probe and gets no answer until resent after the window', async () => {
       assert.equal(arrives(0, false, { previous: true }), undefined);
       clock.advance(100);
-      assert.equal(arrives(0, true, { previous: true }), undefined, 'a network copy of it: still nothing known');
+      assert.equal(
+        arrives(0, true, { previous: true }),
+        undefined,
+        'a network copy of it: still nothing known',
+      );
       assert.equal(clock.pendingTimers, 0, 'no probe runs');
       clock.advance(LIMITS.duplicateWindowMs);
-      assert.equal(arrives(0, true, { previous: true }), 'stop-and-wait', 'sent again by stop-and-wait firmware');
+      assert.equal(
+        arrives(0, true, { previous: true }),
+        'stop-and-wait',
+        'sent again by stop-and-wait firmware',
+      );
       await turnsPass();
       assert.equal(journaledMode(), 'stop-and-wait');
     });

@@ -64,7 +64,8 @@ export class FlowModes {
       return 'burst';
     }
     if (previous && isPacketOf(previous, index, payload)) {
-      if (!resend || !transfer.isResentByStopAndWait(index, now, this.limits.duplicateWindowMs)) return undefined;
+      if (!resend || !transfer.isResentByStopAndWait(index, now, this.limits.duplicateWindowMs))
+        return undefined;
       this.settle(transfer, 'stop-and-wait');
       return 'stop-and-wait';
     }

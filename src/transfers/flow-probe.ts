@@ -3,7 +3,6 @@ import type { Clock, TimerHandle } from '../common/clock.js';
 import type { FlowMode } from '../common/transfer-model.js';
 import type { ReceiveBacklog } from '../udp/receive-backlog.js';
 
-
 /** While datagrams are still queued at the window's end, look again this often… */
 const BACKLOG_RECHECK_MS = 5;
 /** …for at most this many windows more, then decide anyway. */

@@ -78,7 +78,11 @@ describe('TransfersService with a spool: restarts', () => {
     clock.advance(3000);
     const second = await start();
     assert.deepEqual(second.seen('restored'), ['2 packets, stop-and-wait']);
-    assert.deepEqual(second.credits, [[CAMERA.address, creditOf(2)]], 'the reply budget its packets had earned');
+    assert.deepEqual(
+      second.credits,
+      [[CAMERA.address, creditOf(2)]],
+      'the reply budget its packets had earned',
+    );
     assert.deepEqual(await second.send(FIVE.packet(1)), [1, 99, 2, 1, 0, 0, 0, 3, 248]);
     for (const index of [2, 3]) assert.deepEqual(await second.send(FIVE.packet(index)), FIVE.replyTo(index));
     assert.deepEqual(await second.send(FIVE.packet(4)), [1, 99, 2, 4, 0, 0, 0, 0, 10]);

@@ -25,7 +25,7 @@ export async function runBurst(session: UploadSession): Promise<void> {
     Array.from({ length: plan.realPackets }, (_, index) => index),
     false,
   );
-  for (let failures = 0; ; ) {
+  for (let failures = 0; ;) {
     await session.sendEndOfTransfer();
     const list = await session.awaitReply(timing.endOfTransferTimeoutMs, (reply) =>
       readMissingList(reply.bytes, deviceId),

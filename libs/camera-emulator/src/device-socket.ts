@@ -36,7 +36,10 @@ export interface DeviceTransport {
 }
 
 /** Opens a device's transport; `listener` gets every datagram that crosses the incoming link. */
-export type TransportFactory = (link: LinkOptions | undefined, listener: DatagramListener) => Promise<DeviceTransport>;
+export type TransportFactory = (
+  link: LinkOptions | undefined,
+  listener: DatagramListener,
+) => Promise<DeviceTransport>;
 
 /**
  * One device's own UDP socket behind its {@link LossyLink}: what it sends crosses the link on its
@@ -68,7 +71,9 @@ export class DeviceSocket implements DeviceTransport {
         // A device ignores socket errors (ICMP unreachable and the like): it just hears nothing.
         socket.on('error', () => undefined);
         socket.on('message', (datagram, from) =>
-          link.carry('incoming', datagram, (kept) => listener(kept, { address: from.address, port: from.port })),
+          link.carry('incoming', datagram, (kept) =>
+            listener(kept, { address: from.address, port: from.port }),
+          ),
         );
         const bound = socket.address();
         resolve(new DeviceSocket(socket, options.server, link, { address: bound.address, port: bound.port }));

@@ -21,7 +21,12 @@ export const realClock: EmulatorClock = Object.freeze({
  * Resolves after `ms` on `clock`, or rejects with `onAbort()` as soon as `signal` aborts (at once
  * when it already has).
  */
-export function sleepOn(clock: EmulatorClock, ms: number, signal: AbortSignal, onAbort: () => Error): Promise<void> {
+export function sleepOn(
+  clock: EmulatorClock,
+  ms: number,
+  signal: AbortSignal,
+  onAbort: () => Error,
+): Promise<void> {
   if (signal.aborted) return Promise.reject(onAbort());
   return new Promise((resolve, reject) => {
     const abort = (): void => {

@@ -6,7 +6,11 @@ import type { VirtualTime } from './virtual-time.js';
 export type ServerListener = (datagram: Buffer, from: Endpoint) => void;
 
 /** Told of every datagram the network delivers, each way (for tracing a run). */
-export type NetworkObserver = (direction: 'to-server' | 'to-device', datagram: Buffer, device: Endpoint) => void;
+export type NetworkObserver = (
+  direction: 'to-server' | 'to-device',
+  datagram: Buffer,
+  device: Endpoint,
+) => void;
 
 function keyOf(endpoint: Endpoint): string {
   return `${endpoint.address}:${endpoint.port}`;
@@ -53,7 +57,11 @@ export class VirtualNetwork {
     );
   }
 
-  private attach(local: Endpoint, linkOptions: LinkOptions | undefined, listener: DatagramListener): DeviceTransport {
+  private attach(
+    local: Endpoint,
+    linkOptions: LinkOptions | undefined,
+    listener: DatagramListener,
+  ): DeviceTransport {
     const key = keyOf(local);
     if (this.ports.has(key)) throw new Error(`${key} is already taken on the virtual network`);
     const link = new LossyLink({ ...linkOptions, clock: this.time });
