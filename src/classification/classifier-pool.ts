@@ -169,17 +169,8 @@ export class ClassifierPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.unsettled.values()) {
-      pending.resolve({
-        id: pending.id,
-        ok: false,
-        reason: 'closed',
-        message: 'classifier closed',
-        waitedMs: 0,
-        batchSize: 0,
-      });
-    }
-    this.unsettled.clear();
+    for (const pending of [...this.unsettled.values()])
+      this.settle(pending, { id: pending.id, ok: false, reason: 'closed', message: 'classifier closed' });
     this.lanes.clear();
     this.decoded.length = 0;
     const workers = [...(this.current?.workers ?? []), ...this.retiring];
