@@ -1,7 +1,7 @@
 import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { UdpServer } from '#udp-transport';
-import { serveOpenApi } from './api/openapi.js';
+import { serveOpenApi } from './openapi.js';
 import { AppModule } from './app.module.js';
 import { RequestPacer } from './http/request-pacer.js';
 import type { Environment } from './config/index.js';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Environment } from '../config/index.js';
-import { ModelCatalog } from '../models/model-catalog.js';
+import { ModelCatalog } from './model-catalog.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { TransfersModule } from '../transfers/transfers.module.js';
 import { ClassificationEvents } from './classification-events.js';

@@ -12,7 +12,7 @@ import { CrashStrikes } from './crash-strikes.js';
 import { ModelRequests, ModelSwapError } from './model-requests.js';
 import { ResultPusher } from './result-pusher.js';
 import type { ModelChoice, ModelInfo, WorkerModels } from './worker-protocol.js';
-import { ModelCatalog } from '../models/model-catalog.js';
+import { ModelCatalog } from './model-catalog.js';
 
 export type { AnalysisRecord } from './analysis-record.js';
 

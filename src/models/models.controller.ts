@@ -24,7 +24,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { ModelSwapError } from '../classification/model-requests.js';
-import { ModelNotFoundError } from './model-catalog.js';
+import { ModelNotFoundError } from '../classification/model-catalog.js';
 import type { ModelComparison } from './model-comparison.js';
 import { ModelComparisonSchema, ModelsOverviewSchema } from './models-schemas.js';
 import { ModelChoiceNotRecordedError, ModelsService, type ModelsOverview } from './models.service.js';

@@ -10,7 +10,7 @@ import { Environment } from '../config/index.js';
 import { METRIC } from '../metrics/metric-names.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ResultsService } from '../results/results.service.js';
-import { ModelCatalog, ModelNotFoundError, previousModel, type ModelsState } from './model-catalog.js';
+import { ModelCatalog, ModelNotFoundError, previousModel, type ModelsState } from '../classification/model-catalog.js';
 import { compareModels, type ModelComparison } from './model-comparison.js';
 
 /** One model of `GET /api/models`. */

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadModel, selectBackend } from '#vision';
-import { ModelCatalog, previousModel } from '../../../src/models/model-catalog.js';
+import { ModelCatalog, previousModel } from '../../../src/classification/model-catalog.js';
 
 const USAGE = `Usage: npm run models -- <command> [--gateway <url>] [--json]
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 
 import { classifyImage, loadModel } from '#vision';
-import { ModelCatalog } from '../../../src/models/model-catalog.js';
+import { ModelCatalog } from '../../../src/classification/model-catalog.js';
 import type { Sample } from './samples.js';
 
 /** How another model (the one in use) does on the same held-out images as the trained one. */

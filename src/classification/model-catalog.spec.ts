@@ -17,7 +17,10 @@ describe('ModelCatalog', () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'catalog-'));
-    await model(join(root, 'models', 'line-a'), { labels: ['good', 'kink'], trainedAt: '2026-12-01T00:00:00Z' });
+    await model(join(root, 'models', 'line-a'), {
+      labels: ['good', 'kink'],
+      trainedAt: '2026-12-01T00:00:00Z',
+    });
     await model(join(root, 'models', 'line-b'));
     await writeFile(join(root, 'models', 'line-b', 'report.md'), '# report');
     await mkdir(join(root, 'models', 'not-a-model'));

@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { VERSION } from '../common/version.js';
-import { LiveModule } from '../live/live.module.js';
-import { ModelsModule } from '../models/models.module.js';
-import { ReviewModule } from '../review/review.module.js';
-import { ApiModule } from './api.module.js';
+import { VERSION } from './common/version.js';
+import { LiveModule } from './live/live.module.js';
+import { ModelsModule } from './models/models.module.js';
+import { ReviewModule } from './review/review.module.js';
+import { ApiModule } from './api/api.module.js';
 
 /** Where the OpenAPI document is served: the browsable page, and the JSON itself. */
 export const OPENAPI_PATH = 'api/docs';

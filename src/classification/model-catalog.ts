@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { syncDirectory, writeFileAtomically } from '../storage/durable-file.js';
-import type { ModelChoice, ModelSource } from '../classification/worker-protocol.js';
+import type { ModelChoice, ModelSource } from './worker-protocol.js';
 
 /** A model's name: its folder in MODELS_DIR. */
 export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -79,7 +79,11 @@ export class ModelCatalog {
       if (await isFile(join(dir, 'model.json'))) entries.push(await entryOf(name, dir, false));
     }
     const { name, dir } = this.fallback;
-    if (!this.inside(dir) && !entries.some((entry) => entry.name === name) && (await isFile(join(dir, 'model.json'))))
+    if (
+      !this.inside(dir) &&
+      !entries.some((entry) => entry.name === name) &&
+      (await isFile(join(dir, 'model.json')))
+    )
       entries.push(await entryOf(name, dir, true));
     return entries;
   }
@@ -90,7 +94,8 @@ export class ModelCatalog {
       throw new ModelNotFoundError(`"${name}" is not a model name (letters, digits, . _ -, at most 64)`);
     const dir = join(this.dir, name);
     if (await isFile(join(dir, 'model.json'))) return { name, dir };
-    if (name === this.fallback.name && (await isFile(join(this.fallbackDir, 'model.json')))) return this.fallback;
+    if (name === this.fallback.name && (await isFile(join(this.fallbackDir, 'model.json'))))
+      return this.fallback;
     throw new ModelNotFoundError(`no model ${name}: ${dir} holds no model.json`);
   }
 
