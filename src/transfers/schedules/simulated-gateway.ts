@@ -10,6 +10,7 @@ import { ImageStore } from '../../storage/image-store.js';
 import { TransferEvents } from '../transfer-events.js';
 import { transferLimitsFrom } from '../transfer-limits.js';
 import { TransfersService, type Reply } from '../transfers.service.js';
+import { answerFrame } from '../testing/answer-frame.js';
 import { ProcessClock } from './process-clock.js';
 
 /** Promises of real work (disk) the simulation must wait for before time moves on. */
@@ -174,20 +175,8 @@ export class SimulatedGateway {
     this.budget.credit(from.address, datagram.length);
     const remote = { address: from.address, port: from.port };
     const frame = decoded.frame;
-    let reply: Reply | Promise<Reply>;
-    switch (frame.kind) {
-      case 'upload-request':
-        reply = this.service.handleUploadRequest(frame, remote);
-        break;
-      case 'data':
-        reply = this.service.handleDataPacket(frame, remote);
-        break;
-      case 'end-of-transfer':
-        reply = this.service.handleEndOfTransfer(frame, remote, this.budget.remaining(from.address));
-        break;
-      default:
-        return;
-    }
+    const reply = answerFrame(this.service, frame, remote, this.budget.remaining(from.address));
+    if (reply === null) return;
     if (reply instanceof Promise)
       reply.then(
         (settled) => this.send(settled, from),

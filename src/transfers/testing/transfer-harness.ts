@@ -11,6 +11,7 @@ import { ImageStore } from '../../storage/image-store.js';
 import { TransferEvents, type TransferEventMap } from '../transfer-events.js';
 import { transferLimitsFrom, type TransferLimits } from '../transfer-limits.js';
 import { TransfersService, type Reply } from '../transfers.service.js';
+import { answerFrame } from './answer-frame.js';
 import { CAMERA, turnsPass } from './uploads.js';
 
 /** The limits of a gateway with default settings, changed by `overrides`. */
@@ -103,20 +104,8 @@ export class TransferHarness {
     replyBudget = Number.POSITIVE_INFINITY,
   ): Promise<number[] | undefined> {
     this.turn.touch();
-    let reply: Reply | Promise<Reply>;
-    switch (frame.kind) {
-      case 'upload-request':
-        reply = this.service.handleUploadRequest(frame, remote);
-        break;
-      case 'data':
-        reply = this.service.handleDataPacket(frame, remote);
-        break;
-      case 'end-of-transfer':
-        reply = this.service.handleEndOfTransfer(frame, remote, replyBudget);
-        break;
-      default:
-        throw new Error(`${frame.kind} is not a transfer frame`);
-    }
+    const reply = answerFrame(this.service, frame, remote, replyBudget);
+    if (reply === null) throw new Error(`${frame.kind} is not a transfer frame`);
     return this.leaving(reply);
   }
 
