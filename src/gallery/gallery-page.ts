@@ -15,11 +15,14 @@ export interface GalleryData {
 }
 
 /** The page of the newest images: the document, its assets, and the data its script starts from. */
-export function renderGalleryPage(data: GalleryData, assets: { script: string; style: string }): string {
+export function renderGalleryPage(
+  data: GalleryData,
+  assets: { script: string; styles: readonly string[] },
+): string {
   return renderPageDocument({
     title: 'cable-inspector: newest images',
     scripts: [assets.script],
-    styles: [assets.style],
+    styles: assets.styles,
     data,
     fallback:
       `<h1>Newest images</h1><p>${data.images.length} image(s). This page needs JavaScript; ` +

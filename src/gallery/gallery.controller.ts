@@ -109,7 +109,10 @@ export class GalleryController {
           generatedAt: new Date(now).toISOString(),
           liveFrom: this.live.lastId,
         },
-        { script: this.assets.url('gallery.js'), style: this.assets.url('gallery.css') },
+        {
+          script: this.assets.url('gallery.js'),
+          styles: [this.assets.url('page.css'), this.assets.url('gallery.css')],
+        },
       ),
     );
     const page = { version, body };

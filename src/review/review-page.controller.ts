@@ -21,7 +21,7 @@ export class ReviewPageController {
       renderPageDocument({
         title: 'cable-inspector: review',
         scripts: [this.assets.url('review.js')],
-        styles: [this.assets.url('review.css')],
+        styles: [this.assets.url('page.css'), this.assets.url('review.css')],
         data: {},
         fallback:
           '<h1>Review</h1><p>This page needs JavaScript; the same queue is at ' +
