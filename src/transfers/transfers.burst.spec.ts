@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { FakeClock } from '../common/fake-clock.js';
 import { TransferHarness, type HarnessOptions } from './testing/transfer-harness.js';
-import { imageOf, turnsPass, Upload } from './testing/uploads.js';
+import { be32, imageOf, turnsPass, Upload } from './testing/uploads.js';
 
 const indices = (from: number, to: number): number[] =>
   Array.from({ length: to - from }, (_, at) => from + at);
@@ -162,7 +162,7 @@ describe('TransfersService: burst uploads (generation B)', () => {
       const image = new Upload(imageOf(3 * 1016 + 7));
       const checksum = crc32(image.image);
       const end = { ...image.end(), checksum };
-      const stored = [1, 99, 3, 0, ...[24, 16, 8, 0].map((shift) => (checksum >>> shift) & 0xff)];
+      const stored = [1, 99, 3, 0, ...be32(checksum)];
       assert.deepEqual(
         await gateway.send(image.request({ imageSize: { value: image.image.length, width: 4 } })),
         image.acceptance(),

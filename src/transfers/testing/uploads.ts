@@ -84,7 +84,8 @@ export class Upload {
   }
 }
 
-function be32(value: number): number[] {
+/** A 32-bit value as the four big-endian bytes the protocol sends it in. */
+export function be32(value: number): number[] {
   return [(value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
 }
 
