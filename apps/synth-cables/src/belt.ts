@@ -1,5 +1,5 @@
 import type { Belt } from './scene.js';
-import { clamp, noiseTable, valueNoise } from './wood.js';
+import { clamp, noiseTable, valueNoise } from './noise.js';
 
 /**
  * Paints a ribbed rubber conveyor belt (raw RGB, row-major): grooves across the direction it
