@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClassifierPool, ModelLoadError, type PoolOptions } from './classifier-pool.js';
 import { writeTinyModel } from './testing-model.js';
@@ -93,22 +93,34 @@ describe('ClassifierPool', () => {
     }
   });
 
-  it('classifies fresh images before the backlog images waiting in their lane', async () => {
-    const lanes = poolWith({ queueMax: 8, batchMax: 2, backlogMax: 8 });
+  it('starts decoding fresh images before the backlog images waiting in their lane', async () => {
+    const started: string[] = [];
+    const lanes = poolWith({
+      queueMax: 8,
+      batchMax: 2,
+      backlogMax: 8,
+      onStarted: (paths) => started.push(...paths),
+    });
     await lanes.start();
     try {
-      const finished: string[] = [];
-      const queue = (name: string, lane: 'fresh' | 'backlog') =>
-        lanes.classify(FIXTURE, lane)!.then((outcome) => {
-          finished.push(name);
-          return outcome;
-        });
-      const backlog = [1, 2, 3, 4, 5, 6].map((index) => queue(`backlog ${index}`, 'backlog'));
-      const fresh = [queue('fresh 1', 'fresh'), queue('fresh 2', 'fresh')];
-      const outcomes = await Promise.all([...backlog, ...fresh]);
+      // One file per image, so that the pool's report of what starts names each.
+      const photo = await readFile(FIXTURE);
+      const photoNamed = async (name: string) => {
+        const path = join(dir, `${name}.jpg`);
+        await writeFile(path, photo);
+        return path;
+      };
+      const backlogPaths = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map((index) => photoNamed(`backlog-${index}`)),
+      );
+      const freshPaths = await Promise.all([photoNamed('fresh-1'), photoNamed('fresh-2')]);
+      const outcomes = await Promise.all([
+        ...backlogPaths.map((path) => lanes.classify(path, 'backlog')!),
+        ...freshPaths.map((path) => lanes.classify(path, 'fresh')!),
+      ]);
+      const order = started.map((path) => basename(path, '.jpg'));
       // The first two backlog images had left their lane (two decode at once); the others waited in it.
-      const lastFresh = Math.max(finished.indexOf('fresh 1'), finished.indexOf('fresh 2'));
-      assert.ok(lastFresh < finished.indexOf('backlog 3'), finished.join(', '));
+      assert.deepEqual(order.slice(0, 4), ['backlog-1', 'backlog-2', 'fresh-1', 'fresh-2'], order.join(', '));
       assert.ok(outcomes.every((outcome) => outcome.ok && outcome.batchSize >= 1 && outcome.batchSize <= 2));
       assert.ok(outcomes.at(-1)!.waitedMs > 0, 'the fresh ones waited for a decoder');
     } finally {
