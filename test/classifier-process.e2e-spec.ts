@@ -47,6 +47,11 @@ async function readiness(gateway: GatewayProcess): Promise<{ status: number; bod
   return { status: response.status, body: await response.text() };
 }
 
+async function queueDepthOf(gateway: GatewayProcess): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
+  return Number(/^cable_inspector_classifier_queue_depth (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
 /** The gateway's one child: its classifier process. */
 function classifierOf(gateway: GatewayProcess): number {
   const children = childProcessIds(gateway.pid!);
@@ -156,11 +161,7 @@ describe('the classifier process (a child of the gateway process)', () => {
     const gateway = await gatewayIn('sigterm', { SHUTDOWN_GRACE_MS: '30000', CLASSIFIER_BATCH_MAX: '1' });
     await gateway.start(START_TIMEOUT_MS);
     const classifier = classifierOf(gateway);
-    const queueDepth = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
-      return Number(/^cable_inspector_classifier_queue_depth (\d+)/m.exec(text)?.[1] ?? 0);
-    };
-    await until('the classifier has its backlog queued', async () => (await queueDepth()) > 0);
+    await until('the classifier has its backlog queued', async () => (await queueDepthOf(gateway)) > 0);
     const exited = gateway.terminate();
     const analysed = async () =>
       (await Promise.all(sidecars.map(analysisOf))).filter((analysis) => analysis?.status === 'analysed')
@@ -170,6 +171,34 @@ describe('the classifier process (a child of the gateway process)', () => {
     assert.ok(atSigterm < sidecars.length, `${sidecars.length - atSigterm} images were still to analyse`);
     assert.equal(await analysed(), sidecars.length, 'every one analysed and recorded before the exit');
     assert.ok(processGone(classifier), 'no classifier process survives the gateway');
+  });
+
+  it('stopped (SIGSTOP): the images handed to it count as waiting in the queue depth, and get their verdicts once it goes on', async () => {
+    const gateway = await gatewayIn('stopped-child');
+    await gateway.start(START_TIMEOUT_MS);
+    const classifier = classifierOf(gateway);
+    const cameras = await Promise.all(
+      [1, 2, 3].map((deviceId) =>
+        CameraDevice.open({ server: gateway.udp, firmware: FIRMWARE.A_ETHERNET, deviceId, timeScale: 0.1 }),
+      ),
+    );
+    process.kill(classifier, 'SIGSTOP');
+    try {
+      const uploads = cameras.map((camera) => camera.upload(photo, { awaitAnalysisMs: 20_000 }));
+      // A process that reads nothing reports nothing: the gateway counts what it handed over.
+      await until('the three images show as waiting', async () => (await queueDepthOf(gateway)) === 3);
+      process.kill(classifier, 'SIGCONT');
+      const results = await Promise.all(uploads);
+      for (const result of results) {
+        assert.equal(result.ok, true);
+        assert.equal(result.analysis?.received && result.analysis.result.status, AnalysisStatus.Analysed);
+      }
+      await until('the queue is empty again', async () => (await queueDepthOf(gateway)) === 0);
+    } finally {
+      process.kill(classifier, 'SIGCONT');
+      await Promise.all(cameras.map((camera) => camera.close()));
+      await gateway.terminate();
+    }
   });
 
   it('kill -9 of the gateway: its classifier process notices and exits by itself', async () => {

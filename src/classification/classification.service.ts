@@ -90,7 +90,10 @@ export class ClassificationService implements OnModuleInit, OnModuleDestroy {
   }
 
   get queueDepth(): number {
-    return this.supervisor?.model ? this.load.waiting : this.handedOver.size;
+    if (!this.supervisor?.model) return this.handedOver.size;
+    // The process reports its load as batches start: one that reads nothing (stopped, starved)
+    // reports nothing, and what was handed to it since waits all the same.
+    return Math.max(this.load.waiting, this.handedOver.size - this.load.busy);
   }
 
   /** Process id of the classifier process while it runs. */
