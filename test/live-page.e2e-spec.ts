@@ -26,6 +26,7 @@ declare const document: {
   querySelector(selector: string): PageElement | null;
 };
 declare const window: Record<string, unknown>;
+declare function getComputedStyle(element: PageElement): { readonly backgroundColor: string };
 const FIXTURE = join('test', 'fixtures', 'esp32cam-xga.jpg');
 
 describe('the live page of the newest images, in chromium', { skip: tools.skip }, () => {
@@ -97,6 +98,20 @@ describe('the live page of the newest images, in chromium', { skip: tools.skip }
       'newest first, as the API',
     );
     assert.equal(await page.evaluate(() => window.loadedOnce), true);
+    // The verdict colours come from the sheet every page shares.
+    const badges = await page
+      .locator('figure .badge')
+      .evaluateAll((spans) =>
+        spans.map((span) => [span.getAttribute('class'), getComputedStyle(span).backgroundColor]),
+      );
+    const colourOf: Record<string, string> = {
+      'badge pass': 'rgb(26, 127, 55)',
+      'badge defect': 'rgb(207, 34, 46)',
+      'badge uncertain': 'rgb(154, 103, 0)',
+    };
+    assert.equal(badges.length, 3);
+    for (const [className, colour] of badges)
+      assert.equal(colour, colourOf[className!], `${className}: ${colour}`);
     const photoLoaded = await page
       .locator('figure img')
       .first()
